@@ -1,0 +1,34 @@
+export * from './constants.js';
+export type * from './types.js';
+export {
+  TERMINAL_HANDOFF_STATES,
+  controlForHandoff,
+  isLegalHandoffStep,
+  isTerminalHandoff,
+  transitionHandoff,
+} from './handoff.js';
+export type { HandoffErrorCode, HandoffTransitionResult } from './handoff.js';
+export {
+  eventProblem,
+  isBatonEvent,
+  isCreateConversationResponse,
+  isDurableEventType,
+  isEphemeralEventType,
+  isHandoffSnapshot,
+  isHistoryResponse,
+  isKnownEventType,
+  isMessage,
+  isProblem,
+  isSendMessageResponse,
+  responseProblem,
+} from './guards.js';
+export type { ResponseKind } from './guards.js';
+export { VALIDATION_RULES, createStreamValidator, validateStream } from './validator.js';
+export type {
+  StreamFrame,
+  StreamValidator,
+  StreamValidatorOptions,
+  ValidationIssue,
+  ValidationResult,
+  ValidationRule,
+} from './validator.js';
