@@ -222,6 +222,7 @@ export function createStreamValidator(options: StreamValidatorOptions = {}): Str
     const problem = eventProblem(envelope);
     if (problem) {
       report(problem.startsWith('data') ? 'BP005' : 'BP002', `${type}: ${problem}`);
+      if (isDurableEventType(type) && Number.isSafeInteger(envelope.seq)) expectSeq(envelope.seq as number);
       return issues.slice(before);
     }
     const event = envelope as unknown as BatonEvent;
