@@ -26,7 +26,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> =>
 const fail = (path: string, expected: string): string => `${path}: expected ${expected}`;
 
 const str: Check = (v, p) => (typeof v === 'string' ? null : fail(p, 'a string'));
-const nonEmpty: Check = (v, p) => (typeof v === 'string' && v.length > 0 ? null : fail(p, 'a non-empty string'));
+const nonEmpty: Check = (v, p) =>
+  typeof v === 'string' && v.length > 0 ? null : fail(p, 'a non-empty string');
 const bool: Check = (v, p) => (typeof v === 'boolean' ? null : fail(p, 'a boolean'));
 const num: Check = (v, p) => (typeof v === 'number' && Number.isFinite(v) ? null : fail(p, 'a number'));
 const count: Check = (v, p) =>
@@ -115,7 +116,12 @@ const handoffSnapshot = object({
 });
 
 const participant = object({
-  participant: object({ id: nonEmpty, role: oneOf('bot', 'agent'), name: optional(str), avatarUrl: optional(str) }),
+  participant: object({
+    id: nonEmpty,
+    role: oneOf('bot', 'agent'),
+    name: optional(str),
+    avatarUrl: optional(str),
+  }),
   reason: optional(str),
 });
 
@@ -279,7 +285,10 @@ const RESPONSES = {
   problem: object({
     type: str,
     title: str,
-    status: (v, p) => (Number.isInteger(v) && (v as number) >= 400 && (v as number) < 600 ? null : fail(p, 'an HTTP error status')),
+    status: (v, p) =>
+      Number.isInteger(v) && (v as number) >= 400 && (v as number) < 600
+        ? null
+        : fail(p, 'an HTTP error status'),
     code: oneOf(...Object.keys(PROBLEM_STATUS)),
     detail: optional(str),
   }),

@@ -8,8 +8,7 @@ export type HandoffErrorCode = 'illegal-transition' | 'no-handoff' | 'handoff-ac
 
 /** The result of `transitionHandoff`: the next snapshot, or why the action is not allowed. */
 export type HandoffTransitionResult =
-  | { ok: true; snapshot: HandoffSnapshot }
-  | { ok: false; code: HandoffErrorCode; message: string };
+  { ok: true; snapshot: HandoffSnapshot } | { ok: false; code: HandoffErrorCode; message: string };
 
 /** Which actions each state accepts. `request` is handled separately (it starts a new handoff). */
 const ALLOWED: Record<HandoffState, readonly HandoffAction['type'][]> = {
@@ -126,7 +125,9 @@ export function transitionHandoff(
  */
 export function isLegalHandoffStep(previous: HandoffSnapshot | null, next: HandoffSnapshot): boolean {
   if (!previous || previous.id !== next.id) {
-    return next.state === 'requested' && next.version === 1 && (!previous || isTerminalHandoff(previous.state));
+    return (
+      next.state === 'requested' && next.version === 1 && (!previous || isTerminalHandoff(previous.state))
+    );
   }
   if (next.version !== previous.version + 1) return false;
   return ALLOWED[previous.state].some((type) => TARGETS[type].includes(next.state));

@@ -32,3 +32,10 @@ export type {
   ValidationResult,
   ValidationRule,
 } from './validator.js';
+export { createSseDecoder, decodeSse, readSseStream } from './sse-decoder.js';
+export type { SseDecoder, SseDecoderOptions, SseMessage } from './sse-decoder.js';
+export { encodeEvent, encodeSse, encodeSseComment } from './sse-encoder.js';
+export type { SseOutgoingMessage } from './sse-encoder.js';
+export { hmacSha256Hex, signWebhook, verifyWebhook } from './webhook.js';
+export type { VerifyWebhookOptions, VerifyWebhookResult } from './webhook.js';
+export { isUuid, uuidv7 } from './ids.js';

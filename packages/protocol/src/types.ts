@@ -1,9 +1,4 @@
-import type {
-  DURABLE_EVENT_TYPES,
-  EPHEMERAL_EVENT_TYPES,
-  FEATURES,
-  PROBLEM_STATUS,
-} from './constants.js';
+import type { DURABLE_EVENT_TYPES, EPHEMERAL_EVENT_TYPES, FEATURES, PROBLEM_STATUS } from './constants.js';
 
 /** A durable event type name. */
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];
@@ -163,12 +158,7 @@ export type HandoffState = 'requested' | 'queued' | 'assigned' | 'active' | 'end
 
 /** Why a handoff was requested. */
 export type HandoffReason =
-  | 'user_requested'
-  | 'low_confidence'
-  | 'negative_sentiment'
-  | 'repeated_failure'
-  | 'policy'
-  | 'bot_error';
+  'user_requested' | 'low_confidence' | 'negative_sentiment' | 'repeated_failure' | 'policy' | 'bot_error';
 
 /** How an active handoff ended. */
 export type HandoffOutcome = 'resolved' | 'returned_to_bot' | 'abandoned' | 'agent_disconnected' | 'timeout';
@@ -580,11 +570,7 @@ export interface ContextPackage {
 
 /** Webhook types the backend sends to a hub. */
 export type OutboundWebhookType =
-  | 'handoff.request'
-  | 'message.created'
-  | 'typing'
-  | 'handoff.cancel'
-  | 'conversation.closed';
+  'handoff.request' | 'message.created' | 'typing' | 'handoff.cancel' | 'conversation.closed';
 
 /** Webhook types a hub sends to the backend. */
 export type InboundWebhookType =

@@ -5,7 +5,8 @@ import type { BatonEvent, Control, DurableEvent, HandoffSnapshot } from './types
 /** The validator's rules. Errors fail conformance; warnings are reported only. */
 export const VALIDATION_RULES = {
   BP001: 'the first event is `hello`, and it appears exactly once',
-  BP002: 'data is a JSON envelope whose type matches the SSE event field, with the stream conversationId and an RFC 3339 ts',
+  BP002:
+    'data is a JSON envelope whose type matches the SSE event field, with the stream conversationId and an RFC 3339 ts',
   BP003: 'durable events carry an SSE id equal to their seq; ephemeral events carry no id',
   BP004: 'durable seq values are contiguous, starting at hello.resumeFrom + 1',
   BP005: 'event data has every field its type requires',
@@ -100,7 +101,12 @@ export function createStreamValidator(options: StreamValidatorOptions = {}): Str
   let resetAt = -1;
 
   const report = (rule: ValidationRule, message: string, frame = frameIndex): ValidationIssue => {
-    const issue: ValidationIssue = { rule, severity: rule.startsWith('W') ? 'warning' : 'error', frame, message };
+    const issue: ValidationIssue = {
+      rule,
+      severity: rule.startsWith('W') ? 'warning' : 'error',
+      frame,
+      message,
+    };
     issues.push(issue);
     return issue;
   };
@@ -144,7 +150,10 @@ export function createStreamValidator(options: StreamValidatorOptions = {}): Str
         const { id, text, finishReason } = event.data;
         const message = messages.get(id);
         if (!message?.streaming) {
-          raise('BP008', `completed for message ${id}, which is ${message ? 'already completed' : 'not started'}`);
+          raise(
+            'BP008',
+            `completed for message ${id}, which is ${message ? 'already completed' : 'not started'}`,
+          );
           break;
         }
         if (finishReason === 'stop' && text !== message.text) {
@@ -156,16 +165,23 @@ export function createStreamValidator(options: StreamValidatorOptions = {}): Str
       case 'handoff.updated': {
         if (!isLegalHandoffStep(handoff, event.data)) {
           const from = handoff ? `${handoff.id} ${handoff.state} v${handoff.version}` : 'no handoff';
-          raise('BP011', `illegal handoff step from ${from} to ${event.data.id} ${event.data.state} v${event.data.version}`);
+          raise(
+            'BP011',
+            `illegal handoff step from ${from} to ${event.data.id} ${event.data.state} v${event.data.version}`,
+          );
         }
         handoff = event.data;
         break;
       }
       case 'conversation.updated': {
         const { controlVersion: version, control: declared, status } = event.data;
-        if (version < controlVersion) raise('BP012', `controlVersion went back from ${controlVersion} to ${version}`);
+        if (version < controlVersion)
+          raise('BP012', `controlVersion went back from ${controlVersion} to ${version}`);
         if (declared !== controlForHandoff(handoff)) {
-          raise('BP012', `control is ${declared} but the handoff state ${handoff?.state ?? '(none)'} means ${controlForHandoff(handoff)}`);
+          raise(
+            'BP012',
+            `control is ${declared} but the handoff state ${handoff?.state ?? '(none)'} means ${controlForHandoff(handoff)}`,
+          );
         }
         controlVersion = Math.max(controlVersion, version);
         if (status === 'closed') closed = true;
@@ -191,7 +207,8 @@ export function createStreamValidator(options: StreamValidatorOptions = {}): Str
     let envelope: Record<string, unknown>;
     try {
       const parsed: unknown = JSON.parse(frame.data);
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new TypeError('not an object');
+      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+        throw new TypeError('not an object');
       envelope = parsed as Record<string, unknown>;
     } catch {
       report('BP002', `data is not a JSON object: ${frame.data.slice(0, 80)}`);
@@ -210,7 +227,10 @@ export function createStreamValidator(options: StreamValidatorOptions = {}): Str
     if (type === 'hello' && frameIndex > 0) report('BP001', 'hello sent again');
 
     if (hello && envelope.conversationId !== hello.conversationId) {
-      report('BP002', `conversationId ${String(envelope.conversationId)} differs from hello's ${hello.conversationId}`);
+      report(
+        'BP002',
+        `conversationId ${String(envelope.conversationId)} differs from hello's ${hello.conversationId}`,
+      );
     }
 
     if (!isKnownEventType(type)) {

@@ -26,12 +26,24 @@ describe('event guards', () => {
   });
 
   it('name the first wrong field', () => {
-    const delta = { type: 'message.delta', seq: 3, conversationId: 'c1', ts, data: { id: 'm1', index: -1, text: 'x' } };
+    const delta = {
+      type: 'message.delta',
+      seq: 3,
+      conversationId: 'c1',
+      ts,
+      data: { id: 'm1', index: -1, text: 'x' },
+    };
     assert.equal(eventProblem(delta), 'data.index: expected an integer >= 0');
     assert.equal(eventProblem({ ...delta, seq: 0 }), 'seq: expected an integer >= 1');
     assert.equal(eventProblem({ ...delta, ts: 'yesterday' }), 'ts: expected an RFC 3339 timestamp');
     assert.equal(eventProblem({ ...delta, type: 'message.exploded' }), 'type: expected a v1 event type');
-    const typing = { type: 'typing', seq: 4, conversationId: 'c1', ts, data: { participant: { role: 'agent' }, isTyping: true } };
+    const typing = {
+      type: 'typing',
+      seq: 4,
+      conversationId: 'c1',
+      ts,
+      data: { participant: { role: 'agent' }, isTyping: true },
+    };
     assert.equal(eventProblem(typing), 'seq: typing is ephemeral and must not have a seq');
     const { seq: _seq, ...ephemeral } = typing;
     assert.equal(isBatonEvent(ephemeral), true);
@@ -44,7 +56,14 @@ describe('event guards', () => {
       conversationId: 'c1',
       ts,
       future: { x: 1 },
-      data: { id: 'm1', role: 'agent', author: { role: 'agent', badge: 'gold' }, text: 'Hi', createdAt: ts, mood: 'happy' },
+      data: {
+        id: 'm1',
+        role: 'agent',
+        author: { role: 'agent', badge: 'gold' },
+        text: 'Hi',
+        createdAt: ts,
+        mood: 'happy',
+      },
     };
     assert.equal(isBatonEvent(created), true);
     assert.equal(isBatonEvent({ ...created, data: { ...created.data, role: 'robot' } }), false);
@@ -53,7 +72,10 @@ describe('event guards', () => {
 
   it('tell durable, ephemeral and unknown types apart', () => {
     assert.deepEqual(
-      ['message.delta', 'typing', 'poll.created', 42].map((t) => [isDurableEventType(t), isKnownEventType(t)]),
+      ['message.delta', 'typing', 'poll.created', 42].map((t) => [
+        isDurableEventType(t),
+        isKnownEventType(t),
+      ]),
       [
         [true, true],
         [false, true],
@@ -66,7 +88,12 @@ describe('event guards', () => {
 
 describe('response guards', () => {
   it('check problem+json bodies, including the code list', () => {
-    const problem = { type: 'https://baton-chat.dev/problems/not-found', title: 'Not found', status: 404, code: 'not-found' };
+    const problem = {
+      type: 'https://baton-chat.dev/problems/not-found',
+      title: 'Not found',
+      status: 404,
+      code: 'not-found',
+    };
     assert.equal(isProblem(problem), true);
     assert.equal(isProblem({ ...problem, code: 'teapot' }), false);
     assert.equal(isProblem({ ...problem, status: 200 }), false);
@@ -74,7 +101,17 @@ describe('response guards', () => {
 
   it('describe what is wrong with a history response', () => {
     const history = {
-      messages: [{ id: 'm1', seq: 1, role: 'user', author: { role: 'user' }, text: 'hi', status: 'complete', createdAt: ts }],
+      messages: [
+        {
+          id: 'm1',
+          seq: 1,
+          role: 'user',
+          author: { role: 'user' },
+          text: 'hi',
+          status: 'complete',
+          createdAt: ts,
+        },
+      ],
       lastSeq: 1,
       oldestSeq: 1,
       hasMore: false,

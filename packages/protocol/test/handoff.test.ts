@@ -67,7 +67,10 @@ describe('transitionHandoff', () => {
         assert.equal(result.snapshot.version, 4);
         assert.equal(result.snapshot.updatedAt, later);
         assert.equal(result.snapshot.createdAt, at);
-        assert.ok(isLegalHandoffStep(current, result.snapshot), 'validators accept what the machine produces');
+        assert.ok(
+          isLegalHandoffStep(current, result.snapshot),
+          'validators accept what the machine produces',
+        );
       });
     }
   }
@@ -97,7 +100,13 @@ describe('transitionHandoff', () => {
   });
 
   it('refuses a second open handoff but allows a new one after a terminal state', () => {
-    const request: HandoffAction = { type: 'request', id: 'h2', reason: 'user_requested', requestedBy: 'user', at };
+    const request: HandoffAction = {
+      type: 'request',
+      id: 'h2',
+      reason: 'user_requested',
+      requestedBy: 'user',
+      at,
+    };
     const refused = transitionHandoff(snapshot('queued'), request);
     assert.equal(refused.ok, false);
     if (!refused.ok) assert.equal(refused.code, 'handoff-active');
@@ -128,7 +137,10 @@ describe('transitionHandoff', () => {
     assert.deepEqual([ended.snapshot.outcome, ended.snapshot.agent], ['resolved', agent]);
     const failed = transitionHandoff(snapshot('queued'), ACTIONS.fail);
     assert.ok(failed.ok);
-    assert.deepEqual([failed.snapshot.failureReason, failed.snapshot.fallback], ['no_agents', 'offline_form']);
+    assert.deepEqual(
+      [failed.snapshot.failureReason, failed.snapshot.fallback],
+      ['no_agents', 'offline_form'],
+    );
   });
 
   it('transfers an active handoff to a named agent (assigned) or to a queue (queued)', () => {

@@ -6,7 +6,10 @@ import { loadGoldenTranscripts } from '@baton-chat/protocol/conformance';
 const golden = await loadGoldenTranscripts();
 const errorRules = (bytes: Uint8Array) => {
   const result = validateStream(decodeSse([bytes]));
-  return { result, rules: [...new Set(result.issues.filter((i) => i.severity === 'error').map((i) => i.rule))] };
+  return {
+    result,
+    rules: [...new Set(result.issues.filter((i) => i.severity === 'error').map((i) => i.rule))],
+  };
 };
 
 describe('golden transcripts', () => {
@@ -15,7 +18,11 @@ describe('golden transcripts', () => {
     assert.ok(valid.length >= 5, `only ${valid.length} valid transcripts`);
     const covered = new Set(golden.filter((g) => g.kind === 'invalid').map((g) => g.rule));
     const bpRules = Object.keys(VALIDATION_RULES).filter((r) => r.startsWith('BP'));
-    assert.deepEqual(bpRules.filter((r) => !covered.has(r as ValidationRule)), [], 'rules without a broken transcript');
+    assert.deepEqual(
+      bpRules.filter((r) => !covered.has(r as ValidationRule)),
+      [],
+      'rules without a broken transcript',
+    );
   });
 
   for (const transcript of golden.filter((g) => g.kind === 'valid')) {
@@ -40,7 +47,13 @@ describe('validateStream', () => {
   const frame = (type: string, data: unknown, seq?: number) => ({
     event: type,
     id: seq === undefined ? undefined : String(seq),
-    data: JSON.stringify({ type, ...(seq === undefined ? {} : { seq }), conversationId: 'c1', ts: '2026-11-24T10:00:00Z', data }),
+    data: JSON.stringify({
+      type,
+      ...(seq === undefined ? {} : { seq }),
+      conversationId: 'c1',
+      ts: '2026-11-24T10:00:00Z',
+      data,
+    }),
   });
   const hello = (resumeFrom = 0) =>
     frame('hello', {
@@ -54,24 +67,49 @@ describe('validateStream', () => {
       serverTime: '2026-11-24T10:00:00Z',
     });
   const started = (seq: number, id = 'm1') =>
-    frame('message.started', { id, role: 'bot', author: { role: 'bot' }, turnId: 't1', createdAt: '2026-11-24T10:00:00Z' }, seq);
+    frame(
+      'message.started',
+      { id, role: 'bot', author: { role: 'bot' }, turnId: 't1', createdAt: '2026-11-24T10:00:00Z' },
+      seq,
+    );
 
   it('reports an empty stream under BP001', () => {
-    assert.deepEqual(validateStream([]).issues.map((i) => i.rule), ['BP001']);
+    assert.deepEqual(
+      validateStream([]).issues.map((i) => i.rule),
+      ['BP001'],
+    );
   });
 
   it('starts contiguity at hello.resumeFrom + 1', () => {
     assert.equal(validateStream([hello(4), started(5)]).ok, true);
     const late = validateStream([hello(4), started(7)]);
-    assert.deepEqual(late.issues.map((i) => [i.rule, i.message]), [['BP004', 'seq 7, expected 5']]);
+    assert.deepEqual(
+      late.issues.map((i) => [i.rule, i.message]),
+      [['BP004', 'seq 7, expected 5']],
+    );
   });
 
   it('continues a message started before the cursor when given the history', () => {
     const delta = frame('message.delta', { id: 'm1', index: 1, text: 'b' }, 3);
-    assert.deepEqual(validateStream([hello(2), delta]).issues.map((i) => i.rule), ['BP006']);
+    assert.deepEqual(
+      validateStream([hello(2), delta]).issues.map((i) => i.rule),
+      ['BP006'],
+    );
     const history = [
-      { type: 'message.started', seq: 1, conversationId: 'c1', ts: '2026-11-24T10:00:00Z', data: JSON.parse(started(1).data).data },
-      { type: 'message.delta', seq: 2, conversationId: 'c1', ts: '2026-11-24T10:00:00Z', data: { id: 'm1', index: 0, text: 'a' } },
+      {
+        type: 'message.started',
+        seq: 1,
+        conversationId: 'c1',
+        ts: '2026-11-24T10:00:00Z',
+        data: JSON.parse(started(1).data).data,
+      },
+      {
+        type: 'message.delta',
+        seq: 2,
+        conversationId: 'c1',
+        ts: '2026-11-24T10:00:00Z',
+        data: { id: 'm1', index: 0, text: 'a' },
+      },
     ] as const;
     assert.equal(validateStream([hello(2), delta], { history: [...history] }).ok, true);
   });
@@ -79,7 +117,10 @@ describe('validateStream', () => {
   it('warns about unknown event types without failing, and still counts their seq', () => {
     const result = validateStream([hello(), frame('poll.created', { id: 'p1' }, 1), started(2)]);
     assert.equal(result.ok, true);
-    assert.deepEqual(result.issues.map((i) => i.rule), ['W001']);
+    assert.deepEqual(
+      result.issues.map((i) => i.rule),
+      ['W001'],
+    );
   });
 
   it('warns when a stop answer completes with text that differs from its deltas', () => {
@@ -87,19 +128,32 @@ describe('validateStream', () => {
       hello(),
       started(1),
       frame('message.delta', { id: 'm1', index: 0, text: 'Hello' }, 2),
-      frame('message.completed', { id: 'm1', text: 'Hi', finishReason: 'stop', completedAt: '2026-11-24T10:00:01Z' }, 3),
+      frame(
+        'message.completed',
+        { id: 'm1', text: 'Hi', finishReason: 'stop', completedAt: '2026-11-24T10:00:01Z' },
+        3,
+      ),
     ]);
     assert.equal(result.ok, true);
-    assert.deepEqual(result.issues.map((i) => i.rule), ['W002']);
+    assert.deepEqual(
+      result.issues.map((i) => i.rule),
+      ['W002'],
+    );
   });
 
   it('rejects an SSE event field that disagrees with the envelope type', () => {
     const mislabelled = { ...started(1), event: 'message.delta' };
-    assert.deepEqual(validateStream([hello(), mislabelled]).issues.map((i) => i.rule), ['BP002']);
+    assert.deepEqual(
+      validateStream([hello(), mislabelled]).issues.map((i) => i.rule),
+      ['BP002'],
+    );
   });
 
   it('rejects an id on an ephemeral event', () => {
     const typing = { ...frame('typing', { participant: { role: 'agent' }, isTyping: true }), id: '1' };
-    assert.deepEqual(validateStream([hello(), typing]).issues.map((i) => i.rule), ['BP003']);
+    assert.deepEqual(
+      validateStream([hello(), typing]).issues.map((i) => i.rule),
+      ['BP003'],
+    );
   });
 });

@@ -45,7 +45,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
   const url = values.url ?? process.env.BATON_URL;
   if (!url || !/^https?:\/\//.test(url)) {
-    process.stderr.write(`baton-conformance: --url must be an http(s) URL such as http://127.0.0.1:8787\n\n${USAGE}`);
+    process.stderr.write(
+      `baton-conformance: --url must be an http(s) URL such as http://127.0.0.1:8787\n\n${USAGE}`,
+    );
     return 2;
   }
   const timeoutMs = values.timeout === undefined ? 5000 : Number(values.timeout);

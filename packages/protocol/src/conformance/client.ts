@@ -9,7 +9,12 @@ import type {
   ProblemCode,
   SendMessageResponse,
 } from '../types.js';
-import { createStreamValidator, type StreamFrame, type StreamValidatorOptions, type ValidationResult } from '../validator.js';
+import {
+  createStreamValidator,
+  type StreamFrame,
+  type StreamValidatorOptions,
+  type ValidationResult,
+} from '../validator.js';
 
 /** Thrown by a scenario when the server does not behave as the protocol requires. */
 export class ConformanceFailure extends Error {
@@ -79,7 +84,11 @@ export interface RecordedStream {
   /** Whether the server ended the response. */
   readonly ended: boolean;
   /** Resolves with the first event (already received or future) that matches, or fails after the timeout. */
-  waitFor<E extends BatonEvent>(what: string, predicate: (event: BatonEvent) => event is E, timeoutMs?: number): Promise<E>;
+  waitFor<E extends BatonEvent>(
+    what: string,
+    predicate: (event: BatonEvent) => event is E,
+    timeoutMs?: number,
+  ): Promise<E>;
   waitFor(what: string, predicate: (event: BatonEvent) => boolean, timeoutMs?: number): Promise<BatonEvent>;
   /** Resolves when the server ends the response, or fails after the timeout. */
   waitForEnd(timeoutMs?: number): Promise<void>;
@@ -165,9 +174,15 @@ export class ConformanceClient {
     options?: RequestOptions,
   ): Promise<ApiResponse> {
     const res = await this.request(method, path, options);
-    check(res.status === status, `${method} ${path}: expected ${status} ${code}, got ${res.status} ${res.text.slice(0, 200)}`);
+    check(
+      res.status === status,
+      `${method} ${path}: expected ${status} ${code}, got ${res.status} ${res.text.slice(0, 200)}`,
+    );
     const type = res.headers.get('content-type') ?? '';
-    check(type.startsWith(PROBLEM_CONTENT_TYPE), `${method} ${path}: content-type ${type}, expected ${PROBLEM_CONTENT_TYPE}`);
+    check(
+      type.startsWith(PROBLEM_CONTENT_TYPE),
+      `${method} ${path}: content-type ${type}, expected ${PROBLEM_CONTENT_TYPE}`,
+    );
     const problem = responseProblem('problem', res.body);
     check(problem === null, `${method} ${path}: not a valid problem body (${problem})`);
     checkEqual((res.body as { code: string }).code, code, `${method} ${path} problem code`);
@@ -182,9 +197,15 @@ export class ConformanceClient {
 
   /** Creates a conversation for a scenario. */
   async createConversation(body: Record<string, unknown> = {}): Promise<TestConversation> {
-    const created = await this.expect<CreateConversationResponse>('POST', '/v1/conversations', 201, 'createConversation', {
-      body: { locale: 'en', session: { pageUrl: 'https://shop.example/conformance' }, ...body },
-    });
+    const created = await this.expect<CreateConversationResponse>(
+      'POST',
+      '/v1/conversations',
+      201,
+      'createConversation',
+      {
+        body: { locale: 'en', session: { pageUrl: 'https://shop.example/conformance' }, ...body },
+      },
+    );
     return { ...created, id: created.conversationId };
   }
 
@@ -199,7 +220,11 @@ export class ConformanceClient {
       `/v1/conversations/${conversation.id}/messages`,
       201,
       'sendMessage',
-      { token: conversation.token, body: { clientMessageId: key, text }, headers: { [HEADERS.idempotencyKey]: key } },
+      {
+        token: conversation.token,
+        body: { clientMessageId: key, text },
+        headers: { [HEADERS.idempotencyKey]: key },
+      },
     );
     return { ...sent, key };
   }
@@ -217,7 +242,10 @@ export class ConformanceClient {
     token: string | null = conversation.token,
   ): Promise<RecordedStream> {
     const controller = new AbortController();
-    const headers: Record<string, string> = { accept: 'text/event-stream', [HEADERS.protocol]: PROTOCOL_VERSION };
+    const headers: Record<string, string> = {
+      accept: 'text/event-stream',
+      [HEADERS.protocol]: PROTOCOL_VERSION,
+    };
     if (token) headers.authorization = `Bearer ${token}`;
     if (cursor.lastEventId !== undefined) headers[HEADERS.lastEventId] = String(cursor.lastEventId);
     const query = cursor.after === undefined ? '' : `?after=${encodeURIComponent(String(cursor.after))}`;
@@ -307,7 +335,11 @@ function recordStream(res: Response, controller: AbortController, defaultTimeout
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(new ConformanceFailure(`timed out after ${timeoutMs} ms waiting for ${what}; got ${describe(events)}`));
+        reject(
+          new ConformanceFailure(
+            `timed out after ${timeoutMs} ms waiting for ${what}; got ${describe(events)}`,
+          ),
+        );
       }, timeoutMs);
       const waiter = (): void => void attempt();
       const cleanup = (): void => {
@@ -332,7 +364,11 @@ function recordStream(res: Response, controller: AbortController, defaultTimeout
         if (ended) return resolve();
         const timer = setTimeout(() => {
           waiters.delete(waiter);
-          reject(new ConformanceFailure(`timed out after ${timeoutMs} ms waiting for the server to end the stream`));
+          reject(
+            new ConformanceFailure(
+              `timed out after ${timeoutMs} ms waiting for the server to end the stream`,
+            ),
+          );
         }, timeoutMs);
         const waiter = (): void => {
           if (!ended) return;

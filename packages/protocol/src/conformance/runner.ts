@@ -45,7 +45,9 @@ export interface ConformanceOptions {
 export async function runConformance(options: ConformanceOptions): Promise<ConformanceReport> {
   const timeoutMs = options.timeoutMs ?? 5000;
   const client = new ConformanceClient(options.url, timeoutMs);
-  const selected = SCENARIOS.filter((s) => !options.only?.length || options.only.some((o) => s.id.includes(o)));
+  const selected = SCENARIOS.filter(
+    (s) => !options.only?.length || options.only.some((o) => s.id.includes(o)),
+  );
   const results: ScenarioResult[] = [];
 
   let capabilities;
@@ -89,7 +91,12 @@ async function runOne(
     await Promise.race([scenario.run({ client, capabilities }), limit]);
     return { ...base, passed: true, durationMs: Math.round(performance.now() - started) };
   } catch (error) {
-    return { ...base, passed: false, durationMs: Math.round(performance.now() - started), error: message(error) };
+    return {
+      ...base,
+      passed: false,
+      durationMs: Math.round(performance.now() - started),
+      error: message(error),
+    };
   } finally {
     clearTimeout(timer);
     client.closeAll();
@@ -103,7 +110,8 @@ function report(url: string, results: ScenarioResult[]): ConformanceReport {
 
 function message(error: unknown): string {
   if (error instanceof ConformanceFailure) return error.message;
-  if (error instanceof Error) return `${error.name}: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`;
+  if (error instanceof Error)
+    return `${error.name}: ${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ''}`;
   return String(error);
 }
 

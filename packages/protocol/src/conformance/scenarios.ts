@@ -54,7 +54,10 @@ async function answered(client: ConformanceClient, text = 'Where is my order?') 
   await stream.waitFor('hello', is('hello'));
   const sent = await client.send(conversation, text);
   check(sent.turnId, 'a message sent while the bot has control must start a bot turn (turnId)');
-  const started = await stream.waitFor('message.started', is('message.started', (d) => d.turnId === sent.turnId));
+  const started = await stream.waitFor(
+    'message.started',
+    is('message.started', (d) => d.turnId === sent.turnId),
+  );
   const completed = await stream.waitFor(
     'message.completed',
     is('message.completed', (d) => d.id === started.data.id),
@@ -63,7 +66,9 @@ async function answered(client: ConformanceClient, text = 'Where is my order?') 
 }
 
 async function history(client: ConformanceClient, c: TestConversation, query = ''): Promise<HistoryResponse> {
-  return client.expect<HistoryResponse>('GET', conv(c, `/messages${query}`), 200, 'history', { token: c.token });
+  return client.expect<HistoryResponse>('GET', conv(c, `/messages${query}`), 200, 'history', {
+    token: c.token,
+  });
 }
 
 async function lastSeqOf(client: ConformanceClient, c: TestConversation): Promise<number> {
@@ -83,8 +88,14 @@ async function streamingAnswer(client: ConformanceClient) {
   const stream = await client.openStream(conversation);
   const sent = await client.send(conversation, client.longText());
   check(sent.turnId, 'the long message must start a bot turn');
-  const started = await stream.waitFor('message.started', is('message.started', (d) => d.turnId === sent.turnId));
-  await stream.waitFor('first delta', is('message.delta', (d) => d.id === started.data.id));
+  const started = await stream.waitFor(
+    'message.started',
+    is('message.started', (d) => d.turnId === sent.turnId),
+  );
+  await stream.waitFor(
+    'first delta',
+    is('message.delta', (d) => d.id === started.data.id),
+  );
   return { conversation, stream, sent, started };
 }
 
@@ -97,8 +108,14 @@ async function requestHuman(client: ConformanceClient, c: TestConversation, stre
   check(res.status === 201, `POST /handoff: expected 201, got ${res.status} ${res.text.slice(0, 200)}`);
   const { handoff } = res.body as HandoffResponse;
   check(handoff && typeof handoff.id === 'string', 'POST /handoff must return { handoff }');
-  await stream.waitFor('handoff.updated queued', is('handoff.updated', (d) => d.id === handoff.id && d.state === 'queued'));
-  await stream.waitFor('conversation.updated control none', is('conversation.updated', (d) => d.control === 'none'));
+  await stream.waitFor(
+    'handoff.updated queued',
+    is('handoff.updated', (d) => d.id === handoff.id && d.state === 'queued'),
+  );
+  await stream.waitFor(
+    'conversation.updated control none',
+    is('conversation.updated', (d) => d.control === 'none'),
+  );
   return handoff;
 }
 
@@ -111,7 +128,10 @@ export const SCENARIOS: readonly Scenario[] = [
       const res = await client.request('GET', '/v1/capabilities');
       check(res.status === 200, `expected 200, got ${res.status}`);
       const caps = res.body as CapabilitiesResponse;
-      check(caps.versions.some((v) => v.startsWith('1.')), `versions ${JSON.stringify(caps.versions)} lack 1.x`);
+      check(
+        caps.versions.some((v) => v.startsWith('1.')),
+        `versions ${JSON.stringify(caps.versions)} lack 1.x`,
+      );
       check(res.headers.get(HEADERS.protocol)?.startsWith('1.'), 'responses must carry Baton-Protocol: 1.x');
     },
   },
@@ -134,10 +154,16 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'POST /v1/conversations with id and token resumes the same conversation (200)',
     async run({ client }) {
       const c = await client.createConversation();
-      const resumed = await client.expect<{ conversationId: string }>('POST', '/v1/conversations', 200, 'createConversation', {
-        token: c.token,
-        body: { conversationId: c.id },
-      });
+      const resumed = await client.expect<{ conversationId: string }>(
+        'POST',
+        '/v1/conversations',
+        200,
+        'createConversation',
+        {
+          token: c.token,
+          body: { conversationId: c.id },
+        },
+      );
       checkEqual(resumed.conversationId, c.id, 'resumed conversation id');
       await client.expectProblem('POST', '/v1/conversations', 401, 'unauthorized', {
         token: 'not-the-token',
@@ -154,12 +180,19 @@ export const SCENARIOS: readonly Scenario[] = [
       check(stream.status === 200, `expected 200, got ${stream.status}`);
       const type = stream.headers.get('content-type') ?? '';
       check(type.startsWith(SSE_CONTENT_TYPE), `content-type ${type}`);
-      check((stream.headers.get('cache-control') ?? '').includes('no-cache'), 'cache-control must include no-cache');
+      check(
+        (stream.headers.get('cache-control') ?? '').includes('no-cache'),
+        'cache-control must include no-cache',
+      );
       check(!stream.headers.get('content-encoding'), 'the stream must not be compressed');
       const hello = await stream.waitFor('hello', is('hello'));
       checkEqual(hello.conversationId, c.id, 'hello conversationId');
       const data = hello.data as EventDataMap['hello'];
-      checkEqual({ resumeFrom: data.resumeFrom, lastSeq: data.lastSeq }, { resumeFrom: 0, lastSeq: 0 }, 'hello cursor');
+      checkEqual(
+        { resumeFrom: data.resumeFrom, lastSeq: data.lastSeq },
+        { resumeFrom: 0, lastSeq: 0 },
+        'hello cursor',
+      );
       check(data.heartbeatMs > 0, 'hello.heartbeatMs must be positive');
       stream.close();
       expectValid(stream, 'hello stream');
@@ -171,7 +204,10 @@ export const SCENARIOS: readonly Scenario[] = [
     async run({ client }) {
       const { stream, sent, started, completed } = await answered(client);
       checkEqual(sent.message.clientMessageId, sent.key, 'send response clientMessageId');
-      const echo = await stream.waitFor('user echo', is('message.created', (d) => d.clientMessageId === sent.key));
+      const echo = await stream.waitFor(
+        'user echo',
+        is('message.created', (d) => d.clientMessageId === sent.key),
+      );
       checkEqual(echo.data.id, sent.message.id, 'echo id equals the send response message id');
       checkEqual(started.data.replyTo, sent.message.id, 'message.started replyTo');
       const deltas = stream.events.filter(is('message.delta', (d) => d.id === started.data.id));
@@ -191,7 +227,11 @@ export const SCENARIOS: readonly Scenario[] = [
       const ids = h.messages.map((m) => m.id);
       checkEqual(ids, [sent.message.id, started.data.id], 'history message ids');
       const bot = h.messages[1]!;
-      checkEqual({ status: bot.status, text: bot.text }, { status: 'complete', text: completed.text }, 'bot message');
+      checkEqual(
+        { status: bot.status, text: bot.text },
+        { status: 'complete', text: completed.text },
+        'bot message',
+      );
       const seqs = stream.durable().map((e) => e.seq);
       checkEqual(h.lastSeq, seqs[seqs.length - 1], 'history lastSeq equals the last streamed seq');
       stream.close();
@@ -204,22 +244,40 @@ export const SCENARIOS: readonly Scenario[] = [
       const { conversation, stream } = await answered(client, 'first question');
       for (const text of ['second question', 'third question']) {
         const sent = await client.send(conversation, text);
-        await stream.waitFor(`answer to ${text}`, is('message.started', (d) => d.turnId === sent.turnId));
+        await stream.waitFor(
+          `answer to ${text}`,
+          is('message.started', (d) => d.turnId === sent.turnId),
+        );
         const started = stream.events.find(is('message.started', (d) => d.turnId === sent.turnId))!;
-        await stream.waitFor('completed', is('message.completed', (d) => d.id === started.data.id));
+        await stream.waitFor(
+          'completed',
+          is('message.completed', (d) => d.id === started.data.id),
+        );
       }
       stream.close();
       const all = await history(client, conversation, '?limit=200');
       checkEqual(all.messages.length, 6, 'messages after three questions and three answers');
       const seqs = all.messages.map((m) => m.seq);
       const oldest = await history(client, conversation, '?after=0&limit=2');
-      checkEqual(oldest.messages.map((m) => m.seq), seqs.slice(0, 2), 'after=0&limit=2');
+      checkEqual(
+        oldest.messages.map((m) => m.seq),
+        seqs.slice(0, 2),
+        'after=0&limit=2',
+      );
       checkEqual(oldest.hasMore, true, 'hasMore after the first page');
       const newest = await history(client, conversation, `?before=${all.lastSeq + 1}&limit=2`);
-      checkEqual(newest.messages.map((m) => m.seq), seqs.slice(4), 'before=lastSeq+1&limit=2 (ascending)');
+      checkEqual(
+        newest.messages.map((m) => m.seq),
+        seqs.slice(4),
+        'before=lastSeq+1&limit=2 (ascending)',
+      );
       checkEqual(newest.hasMore, true, 'hasMore before the newest page');
       const rest = await history(client, conversation, `?after=${seqs[3]}`);
-      checkEqual(rest.messages.map((m) => m.seq), seqs.slice(4), `after=${seqs[3]}`);
+      checkEqual(
+        rest.messages.map((m) => m.seq),
+        seqs.slice(4),
+        `after=${seqs[3]}`,
+      );
       checkEqual(rest.hasMore, false, 'hasMore on the last page');
     },
   },
@@ -231,11 +289,19 @@ export const SCENARIOS: readonly Scenario[] = [
       stream.close();
       const full = stream.durable();
       const lastSeq = full[full.length - 1]!.seq;
-      checkEqual(full.map((e) => e.seq), Array.from({ length: lastSeq }, (_, i) => i + 1), 'seq values from 1');
+      checkEqual(
+        full.map((e) => e.seq),
+        Array.from({ length: lastSeq }, (_, i) => i + 1),
+        'seq values from 1',
+      );
       for (let cursor = 0; cursor <= lastSeq; cursor++) {
         const resumed = await client.openStream(conversation, { lastEventId: cursor });
         const hello = await resumed.waitFor('hello', is('hello'));
-        checkEqual((hello.data as EventDataMap['hello']).resumeFrom, cursor, `hello.resumeFrom at cursor ${cursor}`);
+        checkEqual(
+          (hello.data as EventDataMap['hello']).resumeFrom,
+          cursor,
+          `hello.resumeFrom at cursor ${cursor}`,
+        );
         if (cursor < lastSeq) await resumed.waitFor(`seq ${lastSeq}`, (e) => 'seq' in e && e.seq === lastSeq);
         else await quietPeriod(resumed, 150);
         resumed.close();
@@ -271,7 +337,11 @@ export const SCENARIOS: readonly Scenario[] = [
       const before = stream.durable();
       const cursor = before[before.length - 1]!.seq;
       const resumed = await client.openStream(conversation, { lastEventId: cursor });
-      await resumed.waitFor('completed', is('message.completed', (d) => d.id === started.data.id), client.timeoutMs * 3);
+      await resumed.waitFor(
+        'completed',
+        is('message.completed', (d) => d.id === started.data.id),
+        client.timeoutMs * 3,
+      );
       resumed.close();
       expectValid(resumed, 'resumed mid-answer', before);
       const after = resumed.durable();
@@ -287,10 +357,20 @@ export const SCENARIOS: readonly Scenario[] = [
       await a.waitFor('hello', is('hello'));
       await b.waitFor('hello', is('hello'));
       const sent = await client.send(c, 'Do you ship to Canada?');
-      for (const s of [a, b]) await s.waitFor('answer started', is('message.started', (d) => d.turnId === sent.turnId));
+      for (const s of [a, b])
+        await s.waitFor(
+          'answer started',
+          is('message.started', (d) => d.turnId === sent.turnId),
+        );
       const id = a.events.find(is('message.started'))!.data.id;
-      await a.waitFor('completed', is('message.completed', (d) => d.id === id));
-      await b.waitFor('completed', is('message.completed', (d) => d.id === id));
+      await a.waitFor(
+        'completed',
+        is('message.completed', (d) => d.id === id),
+      );
+      await b.waitFor(
+        'completed',
+        is('message.completed', (d) => d.id === id),
+      );
       a.close();
       b.close();
       checkEqual(b.durable(), a.durable(), 'events of the second stream');
@@ -312,7 +392,9 @@ export const SCENARIOS: readonly Scenario[] = [
       checkEqual(again.headers.get(HEADERS.idempotentReplayed), 'true', 'Idempotent-Replayed header');
       await new Promise((resolve) => setTimeout(resolve, 200));
       checkEqual(await lastSeqOf(client, conversation), seqBefore, 'lastSeq after the duplicate send');
-      const echoes = (await history(client, conversation)).messages.filter((m) => m.clientMessageId === sent.key);
+      const echoes = (await history(client, conversation)).messages.filter(
+        (m) => m.clientMessageId === sent.key,
+      );
       checkEqual(echoes.length, 1, 'messages stored for one Idempotency-Key');
     },
   },
@@ -366,7 +448,10 @@ export const SCENARIOS: readonly Scenario[] = [
         { token: conversation.token, body: {} },
       );
       checkEqual(res, { turnId: sent.turnId, result: 'cancelled' }, 'cancel response');
-      const completed = await stream.waitFor('completed', is('message.completed', (d) => d.id === started.data.id));
+      const completed = await stream.waitFor(
+        'completed',
+        is('message.completed', (d) => d.id === started.data.id),
+      );
       const data = completed.data as MessageCompletedData;
       checkEqual(data.finishReason, 'cancelled', 'finishReason after cancel');
       const streamed = stream.events
@@ -386,10 +471,16 @@ export const SCENARIOS: readonly Scenario[] = [
     async run({ client }) {
       const { conversation, sent } = await answered(client);
       const seq = await lastSeqOf(client, conversation);
-      const res = await client.expect('POST', conv(conversation, `/turns/${sent.turnId}/cancel`), 200, 'cancelTurn', {
-        token: conversation.token,
-        body: {},
-      });
+      const res = await client.expect(
+        'POST',
+        conv(conversation, `/turns/${sent.turnId}/cancel`),
+        200,
+        'cancelTurn',
+        {
+          token: conversation.token,
+          body: {},
+        },
+      );
       checkEqual(res, { turnId: sent.turnId, result: 'finished' }, 'cancel response');
       checkEqual(await lastSeqOf(client, conversation), seq, 'lastSeq after a no-op cancel');
     },
@@ -413,7 +504,10 @@ export const SCENARIOS: readonly Scenario[] = [
       const stream = await client.openStream(c);
       const handoff = await requestHuman(client, c, stream);
       const queued = stream.events.find(is('handoff.updated', (d) => d.state === 'queued'))!;
-      check(queued.data.queue && queued.data.queue.position >= 1, 'a queued handoff must carry queue.position >= 1');
+      check(
+        queued.data.queue && queued.data.queue.position >= 1,
+        'a queued handoff must carry queue.position >= 1',
+      );
       checkEqual(handoff.reason, 'user_requested', 'handoff reason');
       stream.close();
       expectValid(stream, 'handoff stream');
@@ -445,9 +539,15 @@ export const SCENARIOS: readonly Scenario[] = [
       await requestHuman(client, c, stream);
       const sent = await client.send(c, 'Hello? Anyone there?');
       checkEqual(sent.turnId, null, 'turnId of a message sent while waiting for a human');
-      await stream.waitFor('echo', is('message.created', (d) => d.clientMessageId === sent.key));
+      await stream.waitFor(
+        'echo',
+        is('message.created', (d) => d.clientMessageId === sent.key),
+      );
       const late = await quietPeriod(stream, 500);
-      check(!late.some((e) => e.type === 'message.started'), 'the bot must not answer while a human is awaited');
+      check(
+        !late.some((e) => e.type === 'message.started'),
+        'the bot must not answer while a human is awaited',
+      );
       stream.close();
       expectValid(stream, 'waiting stream');
     },
@@ -458,7 +558,10 @@ export const SCENARIOS: readonly Scenario[] = [
     async run({ client }) {
       const { conversation, stream, started } = await streamingAnswer(client);
       await requestHuman(client, conversation, stream);
-      const completed = await stream.waitFor('completed', is('message.completed', (d) => d.id === started.data.id));
+      const completed = await stream.waitFor(
+        'completed',
+        is('message.completed', (d) => d.id === started.data.id),
+      );
       checkEqual((completed.data as MessageCompletedData).finishReason, 'handoff', 'finishReason');
       stream.close();
       expectValid(stream, 'answer interrupted by handoff');
@@ -471,15 +574,27 @@ export const SCENARIOS: readonly Scenario[] = [
       const c = await client.createConversation();
       const stream = await client.openStream(c);
       const handoff = await requestHuman(client, c, stream);
-      const res = await client.expect<HandoffResponse>('POST', conv(c, `/handoff/${handoff.id}/cancel`), 200, 'handoff', {
-        token: c.token,
-        body: {},
-      });
+      const res = await client.expect<HandoffResponse>(
+        'POST',
+        conv(c, `/handoff/${handoff.id}/cancel`),
+        200,
+        'handoff',
+        {
+          token: c.token,
+          body: {},
+        },
+      );
       checkEqual(res.handoff.state, 'cancelled', 'state after cancel');
-      await stream.waitFor('control back to bot', is('conversation.updated', (d) => d.control === 'bot'));
+      await stream.waitFor(
+        'control back to bot',
+        is('conversation.updated', (d) => d.control === 'bot'),
+      );
       const sent = await client.send(c, 'Never mind, where is my order?');
       check(sent.turnId, 'the bot must answer again after the handoff is cancelled');
-      await stream.waitFor('bot answer', is('message.started', (d) => d.turnId === sent.turnId));
+      await stream.waitFor(
+        'bot answer',
+        is('message.started', (d) => d.turnId === sent.turnId),
+      );
       stream.close();
       expectValid(stream, 'handoff cancel stream');
     },
@@ -621,12 +736,21 @@ export const SCENARIOS: readonly Scenario[] = [
     title: 'thumbs on an answer and CSAT are recorded; bad feedback is refused',
     async run({ client }) {
       const { conversation, stream, started } = await answered(client);
-      const thumbs = await client.expect<FeedbackResponse>('POST', conv(conversation, '/feedback'), 201, 'feedback', {
-        token: conversation.token,
-        body: { kind: 'thumbs', messageId: started.data.id, value: 'up' },
-      });
+      const thumbs = await client.expect<FeedbackResponse>(
+        'POST',
+        conv(conversation, '/feedback'),
+        201,
+        'feedback',
+        {
+          token: conversation.token,
+          body: { kind: 'thumbs', messageId: started.data.id, value: 'up' },
+        },
+      );
       checkEqual(thumbs.feedback.value, 'up', 'thumbs value');
-      await stream.waitFor('feedback.recorded', is('feedback.recorded', (d) => d.id === thumbs.feedback.id));
+      await stream.waitFor(
+        'feedback.recorded',
+        is('feedback.recorded', (d) => d.id === thumbs.feedback.id),
+      );
       await client.expect('POST', conv(conversation, '/feedback'), 201, 'feedback', {
         token: conversation.token,
         body: { kind: 'csat', value: 5, comment: 'Quick and clear' },
@@ -651,7 +775,10 @@ export const SCENARIOS: readonly Scenario[] = [
         token: conversation.token,
         body: {},
       });
-      await stream.waitFor('closed', is('conversation.updated', (d) => d.status === 'closed'));
+      await stream.waitFor(
+        'closed',
+        is('conversation.updated', (d) => d.status === 'closed'),
+      );
       await stream.waitForEnd();
       expectValid(stream, 'closing stream');
       const key = client.newId();
