@@ -4,6 +4,8 @@ export const BROWSER_BUNDLES = [
     name: '@baton-chat/protocol',
     input: 'packages/protocol/dist/index.js',
     output: 'packages/protocol/dist/baton-protocol.min.js',
-    budgetGzipBytes: 8 * 1024,
+    // Everything the package exports, validator and guards included (8.3 KB gzip when set); browser
+    // clients import a tree-shaken subset.
+    budgetGzipBytes: 9 * 1024,
   },
 ];

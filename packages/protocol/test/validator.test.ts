@@ -91,10 +91,6 @@ describe('validateStream', () => {
 
   it('continues a message started before the cursor when given the history', () => {
     const delta = frame('message.delta', { id: 'm1', index: 1, text: 'b' }, 3);
-    assert.deepEqual(
-      validateStream([hello(2), delta]).issues.map((i) => i.rule),
-      ['BP006'],
-    );
     const history = [
       {
         type: 'message.started',
@@ -112,6 +108,45 @@ describe('validateStream', () => {
       },
     ] as const;
     assert.equal(validateStream([hello(2), delta], { history: [...history] }).ok, true);
+    const skipped = frame('message.delta', { id: 'm1', index: 2, text: 'c' }, 3);
+    assert.deepEqual(
+      validateStream([hello(2), skipped], { history: [...history] }).issues.map((i) => i.rule),
+      ['BP007'],
+    );
+  });
+
+  it('accepts, without history, a resumed stream that continues a message and a handoff begun earlier', () => {
+    const delta = frame('message.delta', { id: 'm1', index: 4, text: 'b' }, 3);
+    const completed = frame(
+      'message.completed',
+      { id: 'm1', text: 'ab', finishReason: 'stop', completedAt: '2026-11-24T10:00:01Z' },
+      4,
+    );
+    const handoff = frame(
+      'handoff.updated',
+      {
+        id: 'h1',
+        state: 'active',
+        version: 5,
+        reason: 'user_requested',
+        requestedBy: 'user',
+        agent: { id: 'a1', name: 'Ana' },
+        createdAt: '2026-11-24T10:00:00Z',
+        updatedAt: '2026-11-24T10:00:00Z',
+      },
+      5,
+    );
+    const control = frame('conversation.updated', { status: 'open', control: 'human', controlVersion: 6 }, 6);
+    const result = validateStream([hello(2), delta, completed, handoff, control]);
+    assert.deepEqual(result.issues, []);
+    const fromStart = validateStream([
+      hello(0),
+      frame('message.delta', { id: 'm1', index: 0, text: 'a' }, 1),
+    ]);
+    assert.deepEqual(
+      fromStart.issues.map((i) => i.rule),
+      ['BP006'],
+    );
   });
 
   it('warns about unknown event types without failing, and still counts their seq', () => {

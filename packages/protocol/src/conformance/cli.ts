@@ -62,12 +62,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     timeoutMs,
     ...(values.only ? { only: values.only } : {}),
     onResult(result) {
-      const mark = result.passed ? 'pass' : 'FAIL';
+      const mark = result.passed ? 'pass' : result.skipped ? 'skip' : 'FAIL';
       process.stdout.write(`  ${mark}  ${result.id} - ${result.title} (${result.durationMs} ms)\n`);
       if (result.error) process.stdout.write(`        ${result.error}\n`);
     },
   });
   if (values.json) await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+  if (report.skipped) process.stdout.write(`${report.skipped} skipped (features not advertised)\n`);
   process.stdout.write(`${report.passed} passed, ${report.failed} failed\n`);
   return report.failed === 0 && report.passed > 0 ? 0 : 1;
 }

@@ -6,6 +6,8 @@ export interface ScenarioResult {
   id: string;
   title: string;
   passed: boolean;
+  /** True when the server does not advertise a feature the scenario needs; then `passed` is false. */
+  skipped?: boolean;
   durationMs: number;
   /** Why it failed; absent when it passed. */
   error?: string;
@@ -16,6 +18,8 @@ export interface ConformanceReport {
   url: string;
   passed: number;
   failed: number;
+  /** Scenarios not run because the server does not advertise their features. */
+  skipped: number;
   results: ScenarioResult[];
 }
 
@@ -65,7 +69,17 @@ export async function runConformance(options: ConformanceOptions): Promise<Confo
 
   for (const scenario of selected) {
     if (options.signal?.aborted) break;
-    const result = await runOne(scenario, client, capabilities, timeoutMs);
+    const missing = (scenario.requires ?? []).filter((f) => !capabilities.features.includes(f));
+    const result: ScenarioResult = missing.length
+      ? {
+          id: scenario.id,
+          title: scenario.title,
+          passed: false,
+          skipped: true,
+          durationMs: 0,
+          error: `skipped: the server does not advertise ${missing.join(', ')}`,
+        }
+      : await runOne(scenario, client, capabilities, timeoutMs);
     results.push(result);
     options.onResult?.(result);
   }
@@ -105,7 +119,8 @@ async function runOne(
 
 function report(url: string, results: ScenarioResult[]): ConformanceReport {
   const passed = results.filter((r) => r.passed).length;
-  return { url, passed, failed: results.length - passed, results };
+  const skipped = results.filter((r) => r.skipped).length;
+  return { url, passed, failed: results.length - passed - skipped, skipped, results };
 }
 
 function message(error: unknown): string {

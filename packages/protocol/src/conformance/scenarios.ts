@@ -6,6 +6,7 @@ import type {
   CloseResponse,
   DurableEvent,
   EventDataMap,
+  Feature,
   FeedbackResponse,
   HandoffResponse,
   HistoryResponse,
@@ -32,6 +33,8 @@ export interface Scenario {
   id: string;
   /** What it proves, in one line. */
   title: string;
+  /** Features the server must advertise for this scenario to run; otherwise it is skipped. */
+  requires?: readonly Feature[];
   run(context: ScenarioContext): Promise<void>;
 }
 
@@ -282,6 +285,54 @@ export const SCENARIOS: readonly Scenario[] = [
     },
   },
   {
+    id: 'history-during-answer',
+    title: 'history taken mid-answer has the text so far and nextDeltaIndex; the stream continues from there',
+    async run({ client }) {
+      const { conversation, stream, started } = await streamingAnswer(client);
+      stream.close();
+      const h = await history(client, conversation);
+      const bot = h.messages.find((m) => m.id === started.data.id);
+      check(bot, 'history must include the message that is streaming');
+      checkEqual(bot.status, 'streaming', 'status of the answer in history');
+      check(
+        bot.nextDeltaIndex !== undefined && bot.nextDeltaIndex >= 1,
+        'a streaming message needs nextDeltaIndex',
+      );
+      const rest = await client.openStream(conversation, { after: h.lastSeq });
+      const completed = await rest.waitFor(
+        'completed',
+        is('message.completed', (d) => d.id === bot.id),
+        client.timeoutMs * 3,
+      );
+      rest.close();
+      const deltas = rest.events.filter(is('message.delta', (d) => d.id === bot.id));
+      if (deltas.length > 0)
+        checkEqual(deltas[0]!.data.index, bot.nextDeltaIndex, 'first delta index after history');
+      checkEqual(
+        completed.data.text,
+        bot.text + deltas.map((d) => d.data.text).join(''),
+        'history text plus the later deltas',
+      );
+    },
+  },
+  {
+    id: 'bad-cursor-and-media-type',
+    title: 'a non-numeric cursor is 400 and a non-JSON body is 415',
+    async run({ client }) {
+      const c = await client.createConversation();
+      await client.expectProblem('GET', conv(c, '/events'), 400, 'bad-request', {
+        token: c.token,
+        headers: { [HEADERS.lastEventId]: 'yesterday' },
+      });
+      const key = client.newId();
+      await client.expectProblem('POST', conv(c, '/messages'), 415, 'unsupported-media-type', {
+        token: c.token,
+        raw: 'text=hello',
+        headers: { [HEADERS.idempotencyKey]: key, 'content-type': 'application/x-www-form-urlencoded' },
+      });
+    },
+  },
+  {
     id: 'resume-every-cursor',
     title: 'resuming with Last-Event-ID from every cursor of a finished answer replays exactly the rest',
     async run({ client }) {
@@ -437,6 +488,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'cancel-turn',
+    requires: ['cancel'],
     title: 'cancelling a streaming turn completes it as cancelled with the text so far',
     async run({ client }) {
       const { conversation, stream, sent, started } = await streamingAnswer(client);
@@ -467,6 +519,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'cancel-finished-turn',
+    requires: ['cancel'],
     title: 'cancelling a finished turn answers result finished and changes nothing',
     async run({ client }) {
       const { conversation, sent } = await answered(client);
@@ -487,6 +540,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'cancel-unknown-turn',
+    requires: ['cancel'],
     title: 'cancelling an unknown turn is 404',
     async run({ client }) {
       const c = await client.createConversation();
@@ -498,6 +552,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'handoff-request',
+    requires: ['handoff'],
     title: 'asking for a human queues a handoff with a position and takes control from the bot',
     async run({ client }) {
       const c = await client.createConversation();
@@ -515,6 +570,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'handoff-double-request',
+    requires: ['handoff'],
     title: 'asking again while a handoff is open returns it (200) without new events',
     async run({ client }) {
       const c = await client.createConversation();
@@ -532,6 +588,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'bot-silent-while-waiting',
+    requires: ['handoff'],
     title: 'while a handoff waits, customer messages are stored and the bot does not answer',
     async run({ client }) {
       const c = await client.createConversation();
@@ -554,6 +611,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'handoff-during-answer',
+    requires: ['handoff'],
     title: 'asking for a human during an answer ends the answer (finishReason handoff) first',
     async run({ client }) {
       const { conversation, stream, started } = await streamingAnswer(client);
@@ -569,6 +627,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'handoff-cancel',
+    requires: ['handoff'],
     title: 'cancelling the handoff gives control back to the bot, which answers again',
     async run({ client }) {
       const c = await client.createConversation();
@@ -601,6 +660,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'handoff-cancel-twice',
+    requires: ['handoff'],
     title: 'cancelling a handoff that already ended is 409 handoff-terminal',
     async run({ client }) {
       const c = await client.createConversation();
@@ -707,6 +767,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'typing-and-receipts',
+    requires: ['typing', 'receipts'],
     title: 'typing is accepted (204) and a read receipt becomes a durable receipt event',
     async run({ client }) {
       const { conversation, stream } = await answered(client);
@@ -733,6 +794,7 @@ export const SCENARIOS: readonly Scenario[] = [
   },
   {
     id: 'feedback',
+    requires: ['feedback'],
     title: 'thumbs on an answer and CSAT are recorded; bad feedback is refused',
     async run({ client }) {
       const { conversation, stream, started } = await answered(client);
