@@ -82,7 +82,7 @@ const feedbackValue = oneOf('up', 'down', 1, 2, 3, 4, 5);
 const author = object({ id: optional(str), role, name: optional(str), avatarUrl: optional(str) });
 const attachment = object({ id: nonEmpty, name: str, contentType: str, size: count, url: str });
 const citation = object({ title: str, url: str, snippet: optional(str) });
-const suggestion = object({ label: nonEmpty, text: optional(str) });
+const suggestion = object({ label: nonEmpty, text: optional(str), action: optional(str) });
 const agentRef = object({ id: nonEmpty, name: str, avatarUrl: optional(str) });
 const queueInfo = object({
   position: positive,

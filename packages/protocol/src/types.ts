@@ -55,12 +55,17 @@ export interface Citation {
   snippet?: string;
 }
 
-/** A quick reply the customer can tap; `text` is sent as a normal message. */
+/** A quick reply the customer can tap. */
 export interface Suggestion {
   /** Short label shown on the chip. */
   label: string;
-  /** Text sent when tapped; defaults to `label`. */
+  /** Text sent as a normal message when tapped (action `send`); defaults to `label`. */
   text?: string;
+  /**
+   * What tapping does: `send` (the default) sends `text` as a message; `handoff` asks for a human, as
+   * the client's own "Talk to a person" action would. Clients treat unknown actions as `send`.
+   */
+  action?: 'send' | 'handoff';
 }
 
 /** Why a streamed message stopped. */
