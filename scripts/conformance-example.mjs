@@ -11,7 +11,10 @@ let url;
 try {
   url = await new Promise((resolve, reject) => {
     let out = '';
-    const timer = setTimeout(() => reject(new Error(`the example backend did not start in 15 s; it printed: ${out}`)), 15_000);
+    const timer = setTimeout(
+      () => reject(new Error(`the example backend did not start in 15 s; it printed: ${out}`)),
+      15_000,
+    );
     backend.stdout.setEncoding('utf8');
     backend.stdout.on('data', (chunk) => {
       out += chunk;
@@ -23,7 +26,9 @@ try {
     });
     backend.once('exit', (code) => reject(new Error(`the example backend exited with ${code}: ${out}`)));
   });
-  const kit = spawn('npx', ['--no-install', 'baton-conformance', '--url', url], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const kit = spawn('npx', ['--no-install', 'baton-conformance', '--url', url], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let output = '';
   kit.stdout.setEncoding('utf8');
   kit.stdout.on('data', (chunk) => {
@@ -33,7 +38,9 @@ try {
   const [code] = await once(kit, 'exit');
   const summary = /^(\d+) passed, (\d+) failed$/m.exec(output);
   if (code !== 0 || !summary || summary[2] !== '0' || Number(summary[1]) < 20) {
-    console.error(`conformance of examples/custom-backend failed (exit ${code}, summary: ${summary?.[0] ?? 'none'})`);
+    console.error(
+      `conformance of examples/custom-backend failed (exit ${code}, summary: ${summary?.[0] ?? 'none'})`,
+    );
     process.exitCode = 1;
   }
 } finally {
