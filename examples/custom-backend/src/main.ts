@@ -24,6 +24,11 @@ const CONTENT_TYPES: Record<string, string> = {
 function serveDemo(req: IncomingMessage, res: ServerResponse): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const { pathname } = new URL(req.url ?? '/', 'http://localhost');
+  // Browsers ask for a favicon on their own; an empty answer keeps their consoles free of 404s.
+  if (pathname === '/favicon.ico') {
+    res.writeHead(204).end();
+    return true;
+  }
   let file: string | undefined;
   if (pathname === '/') file = join(publicDir, 'index.html');
   else if (pathname === '/demo.js' || pathname === '/demo.css') file = join(publicDir, pathname.slice(1));
