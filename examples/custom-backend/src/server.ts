@@ -6,6 +6,7 @@ import {
   DEFAULT_HEARTBEAT_MS,
   DEFAULT_RETRY_MS,
   FEATURES,
+  HANDOFF_REASONS,
   HEADERS,
   PROBLEM_STATUS,
   PROBLEM_TYPE_BASE,
@@ -102,14 +103,6 @@ class HttpProblem extends Error {
   }
 }
 
-const HANDOFF_REASONS: readonly HandoffReason[] = [
-  'user_requested',
-  'low_confidence',
-  'negative_sentiment',
-  'repeated_failure',
-  'policy',
-  'bot_error',
-];
 /** Made-up estimate for the queue: nobody will ever answer here, but a client should show something. */
 const SECONDS_PER_QUEUE_POSITION = 120;
 const LOCAL_ORIGIN = /^http:\/\/(localhost|127\.0\.0\.1)(:\d{1,5})?$/;

@@ -84,6 +84,16 @@ export const FEATURES = [
   'webhooks',
 ] as const;
 
+/** Why a handoff may be requested. */
+export const HANDOFF_REASONS = [
+  'user_requested',
+  'low_confidence',
+  'negative_sentiment',
+  'repeated_failure',
+  'policy',
+  'bot_error',
+] as const;
+
 /** Problem codes and the HTTP status each one is sent with. */
 export const PROBLEM_STATUS = {
   'bad-request': 400,

@@ -1,4 +1,4 @@
-import { DURABLE_EVENT_TYPES, EPHEMERAL_EVENT_TYPES, PROBLEM_STATUS } from './constants.js';
+import { DURABLE_EVENT_TYPES, EPHEMERAL_EVENT_TYPES, HANDOFF_REASONS, PROBLEM_STATUS } from './constants.js';
 import type {
   BatonEvent,
   CreateConversationResponse,
@@ -96,14 +96,7 @@ const handoffSnapshot = object({
   id: nonEmpty,
   state: oneOf('requested', 'queued', 'assigned', 'active', 'ended', 'failed', 'cancelled'),
   version: positive,
-  reason: oneOf(
-    'user_requested',
-    'low_confidence',
-    'negative_sentiment',
-    'repeated_failure',
-    'policy',
-    'bot_error',
-  ),
+  reason: oneOf(...HANDOFF_REASONS),
   requestedBy: oneOf('user', 'bot', 'system', 'agent'),
   note: optional(str),
   queue: optional(queueInfo),

@@ -1,4 +1,10 @@
-import type { DURABLE_EVENT_TYPES, EPHEMERAL_EVENT_TYPES, FEATURES, PROBLEM_STATUS } from './constants.js';
+import type {
+  DURABLE_EVENT_TYPES,
+  EPHEMERAL_EVENT_TYPES,
+  FEATURES,
+  HANDOFF_REASONS,
+  PROBLEM_STATUS,
+} from './constants.js';
 
 /** A durable event type name. */
 export type DurableEventType = (typeof DURABLE_EVENT_TYPES)[number];
@@ -162,8 +168,7 @@ export interface Message {
 export type HandoffState = 'requested' | 'queued' | 'assigned' | 'active' | 'ended' | 'failed' | 'cancelled';
 
 /** Why a handoff was requested. */
-export type HandoffReason =
-  'user_requested' | 'low_confidence' | 'negative_sentiment' | 'repeated_failure' | 'policy' | 'bot_error';
+export type HandoffReason = (typeof HANDOFF_REASONS)[number];
 
 /** How an active handoff ended. */
 export type HandoffOutcome = 'resolved' | 'returned_to_bot' | 'abandoned' | 'agent_disconnected' | 'timeout';
