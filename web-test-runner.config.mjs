@@ -32,6 +32,36 @@ function sharedCorporaPlugin() {
   };
 }
 
+// Browser tests that need a protocol server fetch `/__baton_backend__` and get `{ "url": ... }` of the
+// example backend (examples/custom-backend, built by `tsc -b examples/custom-backend`), started on
+// 127.0.0.1 port 0 on the first request and stopped with the test server. Unused, it costs nothing.
+const BACKEND_PATH = '/__baton_backend__';
+
+function exampleBackendPlugin() {
+  let running;
+  return {
+    name: 'baton-example-backend',
+    async serve(context) {
+      if (context.path !== BACKEND_PATH) return undefined;
+      const entry = new URL('./examples/custom-backend/dist/server.js', import.meta.url);
+      if (!existsSync(fileURLToPath(entry))) {
+        return {
+          status: 503,
+          body: 'Build the example backend first: npx tsc -b examples/custom-backend',
+          type: 'txt',
+        };
+      }
+      running ??= import(entry.href).then((m) =>
+        m.startBackend({ port: 0, wordDelayMs: 5, sendsPerMinute: 0 }),
+      );
+      return { body: JSON.stringify({ url: (await running).url }), type: 'json' };
+    },
+    async serverStop() {
+      if (running) await (await running).close();
+    },
+  };
+}
+
 export default {
   files: ['packages/*/test/browser/**/*.test.ts'],
   nodeResolve: true,
@@ -52,5 +82,5 @@ export default {
       },
     }),
   ],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), sharedCorporaPlugin()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), sharedCorporaPlugin(), exampleBackendPlugin()],
 };

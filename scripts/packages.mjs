@@ -8,4 +8,11 @@ export const BROWSER_BUNDLES = [
     // clients import a tree-shaken subset.
     budgetGzipBytes: 9 * 1024,
   },
+  {
+    name: '@baton-chat/core',
+    input: 'packages/core/dist/index.js',
+    output: 'packages/core/dist/baton-core.min.js',
+    // Issue 4: the headless SDK with its dependencies stays within 10 KB min+gzip.
+    budgetGzipBytes: 10 * 1024,
+  },
 ];
