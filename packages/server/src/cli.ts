@@ -1,0 +1,185 @@
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import type { Bot } from './bots/bot.js';
+import { createEchoBot } from './bots/echo-bot.js';
+import { createKnowledgeBaseBot } from './bots/kb/index.js';
+import { startServer, type StartServerOptions } from './node.js';
+
+/** One setting of the command line: its flag, environment variable, default and meaning. */
+interface Setting {
+  flag: string;
+  env: string;
+  fallback: string;
+  help: string;
+}
+
+const SETTINGS: Setting[] = [
+  { flag: 'port', env: 'PORT', fallback: '8787', help: 'TCP port (0 picks a free one)' },
+  { flag: 'host', env: 'HOST', fallback: '127.0.0.1', help: 'interface to listen on (0.0.0.0 for all)' },
+  {
+    flag: 'data-dir',
+    env: 'BATON_DATA_DIR',
+    fallback: '.baton-data',
+    help: 'PGlite data directory (memory:// for none)',
+  },
+  {
+    flag: 'database-url',
+    env: 'DATABASE_URL',
+    fallback: '',
+    help: 'PostgreSQL connection string; replaces PGlite',
+  },
+  {
+    flag: 'bot',
+    env: 'BATON_BOT',
+    fallback: 'kb',
+    help: 'kb (answers from the help center) | echo (repeats the question; for tests)',
+  },
+  {
+    flag: 'kb',
+    env: 'BATON_KB_DIR',
+    fallback: fileURLToPath(new URL('../help-center', import.meta.url)),
+    help: 'folder of markdown articles for the kb bot',
+  },
+  {
+    flag: 'kb-url',
+    env: 'BATON_KB_URL',
+    fallback: '/help',
+    help: 'base URL of the published help center; citations link to <kb-url>/<slug>',
+  },
+  {
+    flag: 'allowed-origins',
+    env: 'BATON_ALLOWED_ORIGINS',
+    fallback: '',
+    help: 'comma-separated origins allowed by CORS',
+  },
+  {
+    flag: 'identity-secret',
+    env: 'BATON_IDENTITY_SECRET',
+    fallback: '',
+    help: 'site secret for verified identity (HMAC)',
+  },
+  {
+    flag: 'identity',
+    env: 'BATON_IDENTITY_VERIFICATION',
+    fallback: '',
+    help: 'required | optional | off (default: optional with a secret)',
+  },
+  { flag: 'heartbeat-ms', env: 'BATON_HEARTBEAT_MS', fallback: '15000', help: 'heartbeat of event streams' },
+  { flag: 'max-body-bytes', env: 'BATON_MAX_BODY_BYTES', fallback: '65536', help: 'largest request body' },
+  {
+    flag: 'max-message-chars',
+    env: 'BATON_MAX_MESSAGE_CHARS',
+    fallback: '4000',
+    help: 'longest message text',
+  },
+  {
+    flag: 'retention-events',
+    env: 'BATON_RETENTION_EVENTS',
+    fallback: '0',
+    help: 'events kept per conversation (0 = all)',
+  },
+  {
+    flag: 'echo-delay-ms',
+    env: 'BATON_ECHO_DELAY_MS',
+    fallback: '40',
+    help: "pause between the echo bot's words",
+  },
+];
+
+function usage(): string {
+  const rows = SETTINGS.map(
+    (s) =>
+      `  --${s.flag.padEnd(18)} ${s.env.padEnd(28)} ${s.help}${s.fallback ? ` (default ${s.fallback})` : ''}`,
+  );
+  return [
+    'Usage: baton-server [options]',
+    '',
+    'Runs the Baton reference server (protocol v1). Every option can also be set by its environment variable;',
+    'a flag wins over the variable.',
+    '',
+    `  --${'option'.padEnd(18)} ${'environment'.padEnd(28)} meaning`,
+    ...rows,
+    `  --${'help'.padEnd(18)} ${''.padEnd(28)} print this help`,
+  ].join('\n');
+}
+
+function integer(name: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new Error(`--${name} must be a non-negative integer, got "${value}"`);
+  return n;
+}
+
+async function loadBot(kind: string, kbDir: string, kbUrl: string, echoDelayMs: number): Promise<Bot> {
+  if (kind === 'echo') return createEchoBot({ wordDelayMs: echoDelayMs });
+  // A broken article stops start-up with its file name: better than a bot that silently knows less.
+  if (kind === 'kb') return createKnowledgeBaseBot({ dir: kbDir, baseUrl: kbUrl });
+  throw new Error(`--bot must be kb or echo, got "${kind}"`);
+}
+
+/** Runs the command line: parses flags and environment, starts the server, stops on SIGINT/SIGTERM. */
+export async function main(
+  argv: readonly string[] = process.argv.slice(2),
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      ...Object.fromEntries(SETTINGS.map((s) => [s.flag, { type: 'string' as const }])),
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${usage()}\n`);
+    return;
+  }
+  const get = (flag: string): string => {
+    const setting = SETTINGS.find((s) => s.flag === flag)!;
+    return (
+      ((values as Record<string, unknown>)[flag] as string | undefined) ??
+      env[setting.env] ??
+      setting.fallback
+    );
+  };
+  const identity = get('identity');
+  if (identity !== '' && identity !== 'required' && identity !== 'optional' && identity !== 'off') {
+    throw new Error(`--identity must be required, optional or off, got "${identity}"`);
+  }
+  const databaseUrl = get('database-url');
+  const options: StartServerOptions = {
+    port: integer('port', get('port')),
+    host: get('host'),
+    dataDir: get('data-dir'),
+    ...(databaseUrl !== '' && { databaseUrl }),
+    bot: await loadBot(get('bot'), get('kb'), get('kb-url'), integer('echo-delay-ms', get('echo-delay-ms'))),
+    allowedOrigins: get('allowed-origins')
+      .split(',')
+      .map((o) => o.trim())
+      .filter(Boolean),
+    ...(get('identity-secret') !== '' && { identitySecret: get('identity-secret') }),
+    ...(identity !== '' && { identityVerification: identity }),
+    heartbeatMs: Math.max(1000, integer('heartbeat-ms', get('heartbeat-ms'))),
+    maxBodyBytes: integer('max-body-bytes', get('max-body-bytes')),
+    maxMessageChars: integer('max-message-chars', get('max-message-chars')),
+    retentionEvents: integer('retention-events', get('retention-events')),
+  };
+  const running = await startServer(options);
+  const where = databaseUrl !== '' ? 'PostgreSQL' : `PGlite at ${options.dataDir}`;
+  process.stdout.write(`baton-server: listening on ${running.url} (storage: ${where})\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`baton-server: ${signal}, shutting down\n`);
+    running.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error('baton-server: shutdown failed:', error);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}

@@ -1,0 +1,25 @@
+import type { Context } from 'hono';
+import type { Feature, Limits } from '@baton-chat/protocol';
+import type { BotRunner } from './bot-runner.js';
+import type { QueueOptions } from './handoffs.js';
+import type { RateLimiter } from './http/rate-limit.js';
+import type { Store } from './store/store.js';
+
+/** What every route handler shares. Internal. */
+export interface ServerContext {
+  store: Store;
+  runner: BotRunner;
+  features: readonly Feature[];
+  limits: Limits;
+  heartbeatMs: number;
+  identityVerification: 'required' | 'optional' | 'off';
+  identitySecret: string | undefined;
+  idempotencyTtlMs: number;
+  rateLimits: { conversationsPerIp: RateLimiter; commandsPerConversation: RateLimiter };
+  clientIp(c: Context): string;
+  queue: QueueOptions;
+  refreshQueue(): Promise<void>;
+  /** Ends every open event stream (shutdown). */
+  streams: Set<() => void>;
+  log(message: string, error?: unknown): void;
+}

@@ -1,0 +1,40 @@
+/**
+ * `@baton-chat/server`: the Baton reference server. Protocol v1 on a Hono app over a durable event log
+ * (PGlite embedded, or PostgreSQL), bots plugged in through the {@link Bot} interface.
+ *
+ * @packageDocumentation
+ */
+
+/** Creates the server (Hono app + store + bot runner); see {@link BatonServerOptions}. */
+export { createBatonServer, openStore } from './app.js';
+export type { BatonServer, BatonServerOptions } from './app.js';
+/** Serves the server on Node's HTTP; see {@link StartServerOptions}. */
+export { startServer } from './node.js';
+export type { RunningServer, StartServerOptions } from './node.js';
+/** The echo bot, for tests, demos and conformance runs. */
+export { createEchoBot } from './bots/echo-bot.js';
+export type { EchoBotOptions } from './bots/echo-bot.js';
+export type { Bot, BotChunk, BotTurn } from './bots/bot.js';
+/** The server's error type and its brand check. */
+export { BatonError, isBatonError } from './errors.js';
+export type { ProblemExtras } from './errors.js';
+/** Storage: the store over a SQL client, the clients, the migrations. */
+export { createSqlStore } from './store/sql-store.js';
+export type { SqlStoreOptions } from './store/sql-store.js';
+export { createPgliteClient, createPostgresClient } from './store/sql-client.js';
+export type { SqlClient, SqlExecutor } from './store/sql-client.js';
+export { MIGRATIONS, migrate } from './store/migrations.js';
+export type { Migration } from './store/migrations.js';
+export type {
+  ConversationRecord,
+  ConversationTx,
+  EventListener,
+  HistoryPage,
+  IdempotencyClaim,
+  NewConversation,
+  NewEvent,
+  Store,
+  TurnRecord,
+  WaitingHandoff,
+} from './store/store.js';
+export type { RateLimit } from './http/rate-limit.js';

@@ -1,0 +1,176 @@
+import type { Context } from 'hono';
+import {
+  DEFAULT_RETRY_MS,
+  HEADERS,
+  PROTOCOL_VERSION,
+  encodeEvent,
+  encodeSseComment,
+} from '@baton-chat/protocol';
+import type { BatonEvent, SyncResetData } from '@baton-chat/protocol';
+import type { ServerContext } from '../context.js';
+import { BatonError } from '../errors.js';
+import { cursorValue } from '../http/http.js';
+import { loadConversation } from './conversations.js';
+
+const REPLAY_PAGE = 500;
+/** A client that stops reading while this much is queued is dropped; it resumes with its cursor. */
+const MAX_QUEUED_BYTES = 1 << 20;
+const encoder = new TextEncoder();
+
+/**
+ * `GET .../events` (section 8): subscribe, then `retry`, `hello`, the replay after the cursor, the
+ * buffered live events past the replay, then live events; a heartbeat comment when the stream was quiet
+ * for `heartbeatMs`. Ends after `sync.reset`, after the `closed` update, and on shutdown.
+ */
+export async function events(ctx: ServerContext, c: Context): Promise<Response> {
+  const conversation = await loadConversation(ctx, c);
+  const header = c.req.header(HEADERS.lastEventId);
+  const cursor =
+    header !== undefined && header.trim() !== ''
+      ? cursorValue(header, 'Last-Event-ID')!
+      : (cursorValue(c.req.query('after'), 'after') ?? 0);
+  const id = conversation.id;
+
+  // 1. Subscribe first: whatever is appended from now on is buffered, then deduplicated by seq.
+  let buffer: BatonEvent[] | null = [];
+  let deliver: (event: BatonEvent) => void = () => undefined;
+  const unsubscribe = ctx.store.subscribe(id, (event) => {
+    if (buffer) buffer.push(event);
+    else deliver(event);
+  });
+  let bounds;
+  try {
+    bounds = await ctx.store.getConversation(id);
+  } catch (error) {
+    unsubscribe();
+    throw error;
+  }
+  if (!bounds) {
+    unsubscribe();
+    throw new BatonError('not-found', `No conversation ${id}.`);
+  }
+  const { lastSeq, oldestSeq } = bounds;
+  if (bounds.status === 'closed' && cursor === lastSeq) {
+    unsubscribe();
+    throw new BatonError('conversation-closed', 'This conversation is closed and you have every event.');
+  }
+
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    clearInterval(heartbeat);
+    unsubscribe();
+    ctx.streams.delete(end);
+    try {
+      controller.close();
+    } catch {
+      // Already closed or cancelled by the client.
+    }
+  };
+  const write = (frame: string) => {
+    if (ended) return;
+    try {
+      controller.enqueue(encoder.encode(frame));
+    } catch {
+      // The client went away and the body was cancelled under us.
+      end();
+      return;
+    }
+    heartbeat.refresh();
+    if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) end();
+  };
+  // Re-armed by every write, so the comment only goes out when the stream was otherwise quiet.
+  const heartbeat = setInterval(() => write(encodeSseComment('hb')), ctx.heartbeatMs);
+  const body = new ReadableStream<Uint8Array>(
+    {
+      start(c0) {
+        controller = c0;
+      },
+      cancel() {
+        end();
+      },
+    },
+    { highWaterMark: 0, size: (chunk) => chunk.byteLength },
+  );
+  c.req.raw.signal.addEventListener('abort', end, { once: true });
+  ctx.streams.add(end);
+
+  // 2.-4. retry, then hello, then the bounds check.
+  write(`retry: ${DEFAULT_RETRY_MS}\n\n`);
+  const now = new Date().toISOString();
+  write(
+    encodeEvent({
+      type: 'hello',
+      conversationId: id,
+      ts: now,
+      data: {
+        protocol: PROTOCOL_VERSION,
+        conversationId: id,
+        resumeFrom: cursor,
+        lastSeq,
+        oldestSeq,
+        heartbeatMs: ctx.heartbeatMs,
+        features: [...ctx.features],
+        serverTime: now,
+      },
+    }),
+  );
+  const reset: SyncResetData['reason'] | undefined =
+    cursor > lastSeq ? 'cursor_ahead' : cursor < oldestSeq - 1 ? 'retention' : undefined;
+  if (reset) {
+    write(
+      encodeEvent({
+        type: 'sync.reset',
+        conversationId: id,
+        ts: now,
+        data: { reason: reset, oldestSeq, lastSeq },
+      }),
+    );
+    end();
+    return streamResponse(body);
+  }
+
+  let sentUpTo = cursor;
+  deliver = (event: BatonEvent) => {
+    if (ended) return;
+    if ('seq' in event) {
+      if (event.seq <= sentUpTo) return;
+      sentUpTo = event.seq;
+    }
+    write(encodeEvent(event));
+    if (event.type === 'conversation.updated' && event.data.status === 'closed') end();
+  };
+
+  // 5.-6. Replay in pages, then drain what arrived meanwhile, then go live. Runs after the headers go out.
+  void (async () => {
+    try {
+      for (;;) {
+        const page = await ctx.store.readEvents(id, sentUpTo, REPLAY_PAGE);
+        for (const event of page) deliver(event);
+        if (page.length < REPLAY_PAGE || ended) break;
+      }
+      const live = buffer ?? [];
+      buffer = null;
+      for (const event of live) deliver(event);
+    } catch (error) {
+      ctx.log(`event stream replay failed for ${id}`, error);
+      end();
+    }
+  })();
+  return streamResponse(body);
+}
+
+function streamResponse(body: ReadableStream<Uint8Array>): Response {
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+      [HEADERS.protocol]: PROTOCOL_VERSION,
+    },
+  });
+}

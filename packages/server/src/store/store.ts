@@ -1,0 +1,186 @@
+import type {
+  BatonEvent,
+  Control,
+  ConversationStatus,
+  DurableEvent,
+  DurableEventType,
+  EphemeralEvent,
+  EventDataMap,
+  HandoffSnapshot,
+  Message,
+  SessionInfo,
+} from '@baton-chat/protocol';
+
+/** The stored state of one conversation (the projection of its log plus what create recorded). */
+export interface ConversationRecord {
+  id: string;
+  /** SHA-256 hex of the bearer token; the token itself is never stored. */
+  tokenHash: string;
+  status: ConversationStatus;
+  control: Control;
+  controlVersion: number;
+  lastSeq: number;
+  oldestSeq: number;
+  /** Id of the newest handoff, or null when none was ever requested. */
+  handoffId: string | null;
+  user: {
+    id: string | null;
+    verified: boolean;
+    name?: string;
+    email?: string;
+    attributes?: Record<string, string | number | boolean>;
+  };
+  locale?: string;
+  session?: SessionInfo;
+  metadata?: Record<string, unknown>;
+  createdAt: string;
+}
+
+/** What `createConversation` needs. */
+export type NewConversation = Pick<
+  ConversationRecord,
+  'id' | 'tokenHash' | 'user' | 'locale' | 'session' | 'metadata' | 'createdAt'
+>;
+
+/** A durable event to append; the store assigns `seq`, `conversationId` and (unless given) `ts`. */
+export type NewEvent = {
+  [K in DurableEventType]: { type: K; data: EventDataMap[K]; ts?: string };
+}[DurableEventType];
+
+/** A bot turn as stored: which message it streams and whether it still runs. */
+export interface TurnRecord {
+  id: string;
+  conversationId: string;
+  messageId: string;
+  replyTo?: string;
+  /** `pending` before `message.started`, `streaming` until `message.completed`, then `finished`. */
+  status: 'pending' | 'streaming' | 'finished';
+  /** The control version the turn started under; its writes are refused once it changes. */
+  controlVersion: number;
+  updatedAtMs: number;
+}
+
+/** A handoff waiting for a human, as the queue sees it. */
+export interface WaitingHandoff {
+  conversationId: string;
+  snapshot: HandoffSnapshot;
+  skill?: string;
+  language?: string;
+  priority: number;
+  waitingSinceMs: number;
+}
+
+/** The outcome of claiming an idempotency key. */
+export type IdempotencyClaim =
+  | { state: 'claimed' }
+  | { state: 'in-flight' }
+  | { state: 'reused' }
+  | { state: 'replay'; status: number; response: unknown };
+
+/** A page of history (section 6.3), built in one consistent snapshot. */
+export interface HistoryPage {
+  conversation: ConversationRecord;
+  handoff: HandoffSnapshot | null;
+  messages: Message[];
+  hasMore: boolean;
+}
+
+/** Receives live events of one conversation: durable (in seq order, each once) and ephemeral. */
+export type EventListener = (event: BatonEvent) => void;
+
+/**
+ * One transaction on one conversation, holding its row lock: appends and projections inside commit
+ * together, and live listeners hear about the appended events only after the commit.
+ */
+export interface ConversationTx {
+  /** The conversation as of now in this transaction (updated by appended `conversation.updated`). */
+  readonly conversation: ConversationRecord;
+  /**
+   * Appends a batch of durable events with the next seqs, and applies them to the projections
+   * (messages, turns, handoffs, conversation state). Returns the stored events.
+   */
+  append(events: readonly NewEvent[]): Promise<DurableEvent[]>;
+  /** Queues an ephemeral event, sent to listeners after commit. */
+  emit(event: Omit<EphemeralEvent, 'conversationId' | 'ts'> & { ts?: string }): void;
+  getMessage(messageId: string): Promise<Message | null>;
+  getHandoff(handoffId: string): Promise<HandoffSnapshot | null>;
+  /** The newest handoff, or null. */
+  currentHandoff(): Promise<HandoffSnapshot | null>;
+  getTurn(turnId: string): Promise<TurnRecord | null>;
+  /** The turn not yet finished, if any (at most one per conversation). */
+  activeTurn(): Promise<TurnRecord | null>;
+  insertTurn(turn: Omit<TurnRecord, 'conversationId' | 'updatedAtMs'>): Promise<void>;
+  /** Marks a turn finished without events (cancelled before `message.started`) or touches it. */
+  setTurnStatus(turnId: string, status: TurnRecord['status']): Promise<void>;
+  /** Stores the successful response of a claimed idempotency key, kept for `ttlMs`. */
+  completeIdempotency(key: string, status: number, response: unknown, ttlMs: number): Promise<void>;
+  /** The stored receipt watermark (0 when none). */
+  receipt(by: 'user' | 'agent', kind: 'read' | 'delivered'): Promise<number>;
+  setReceipt(by: 'user' | 'agent', kind: 'read' | 'delivered', upToSeq: number): Promise<void>;
+  /** Records feedback; `afterClose` marks feedback stored without an event. */
+  insertFeedback(data: EventDataMap['feedback.recorded'], afterClose: boolean): Promise<void>;
+  /** Every handoff in `requested` or `queued`, in queue order, across conversations (as this transaction sees it). */
+  waitingHandoffs(): Promise<WaitingHandoff[]>;
+  /** Replaces the stored identity of the conversation's user (resume with a verified identity). */
+  setUser(user: ConversationRecord['user']): Promise<void>;
+  /** Routing details of a handoff for the queue (set after `request`). */
+  setHandoffRouting(
+    handoffId: string,
+    routing: { skill?: string; language?: string; priority?: number },
+  ): Promise<void>;
+}
+
+/**
+ * Durable storage of the reference server: one event log per conversation, the projections the
+ * endpoints read, idempotency keys, and live fan-out of appended events.
+ *
+ * Two implementations share one SQL dialect: PGlite (embedded, the default) and PostgreSQL.
+ */
+export interface Store {
+  readonly dialect: 'pglite' | 'postgres';
+  createConversation(input: NewConversation): Promise<ConversationRecord>;
+  getConversation(id: string): Promise<ConversationRecord | null>;
+  /**
+   * Runs `fn` in a transaction that locks the conversation row, so that seq assignment and every
+   * check-then-write on one conversation is atomic, across processes too. Resolves with `fn`'s value
+   * after commit and after the live fan-out was triggered. Rejects with `not-found` when unknown.
+   */
+  withConversation<T>(id: string, fn: (tx: ConversationTx) => Promise<T>): Promise<T>;
+  /** Appends a batch of events in its own transaction (convenience over `withConversation`). */
+  append(conversationId: string, events: readonly NewEvent[]): Promise<DurableEvent[]>;
+  /** Durable events with `seq > afterSeq`, in order, at most `limit` (default all). */
+  readEvents(conversationId: string, afterSeq: number, limit?: number): Promise<DurableEvent[]>;
+  /** A history page (section 6.3): `after` or `before` or neither, `limit` messages. */
+  history(
+    conversationId: string,
+    query: { after?: number; before?: number; limit: number },
+  ): Promise<HistoryPage>;
+  getHandoff(conversationId: string, handoffId: string): Promise<HandoffSnapshot | null>;
+  /** Every handoff in `requested` or `queued` across conversations, in queue order (priority, then age). */
+  waitingHandoffs(): Promise<WaitingHandoff[]>;
+  /** Turns not finished whose last write is older than `olderThanMs` before now. */
+  staleTurns(olderThanMs: number): Promise<TurnRecord[]>;
+  /**
+   * Claims an idempotency key for a request whose body hashes to `bodyHash`. `claimed`: go ahead and
+   * later complete or release it. An in-flight claim older than `staleAfterMs` (a crashed request) is
+   * taken over. Expired keys are forgotten.
+   */
+  claimIdempotency(
+    conversationId: string,
+    key: string,
+    bodyHash: string,
+    staleAfterMs?: number,
+  ): Promise<IdempotencyClaim>;
+  /** Forgets an in-flight claim (the request failed with an error, which is not stored). */
+  releaseIdempotency(conversationId: string, key: string): Promise<void>;
+  /** Deletes expired idempotency keys; returns how many. */
+  purgeExpiredIdempotency(nowMs?: number): Promise<number>;
+  /** Sends an ephemeral event to the listeners of a conversation (all instances). */
+  publish(
+    conversationId: string,
+    event: Omit<EphemeralEvent, 'conversationId' | 'ts'> & { ts?: string },
+  ): Promise<void>;
+  /** Listens to the live events of a conversation; returns the function that stops listening. */
+  subscribe(conversationId: string, listener: EventListener): () => void;
+  close(): Promise<void>;
+}

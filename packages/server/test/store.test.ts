@@ -1,0 +1,210 @@
+import assert from 'node:assert/strict';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { BatonEvent, DurableEvent } from '@baton-chat/protocol';
+import {
+  createPgliteClient,
+  createSqlStore,
+  migrate,
+  type NewEvent,
+  type SqlClient,
+  type Store,
+} from '@baton-chat/server';
+
+const at = '2026-11-24T09:30:00.000Z';
+
+function userMessage(n: number): NewEvent {
+  return {
+    type: 'message.created',
+    data: {
+      id: `msg_${n}`,
+      clientMessageId: `k${n}`,
+      role: 'user',
+      author: { role: 'user' },
+      text: `message ${n}`,
+      createdAt: at,
+    },
+  };
+}
+
+async function newConversation(store: Store, id = 'cv_test'): Promise<string> {
+  await store.createConversation({
+    id,
+    tokenHash: 'ab'.repeat(32),
+    user: { id: null, verified: false },
+    createdAt: at,
+  });
+  return id;
+}
+
+describe('the SQL store on PGlite', () => {
+  let client: SqlClient;
+  let store: Store;
+
+  beforeEach(async () => {
+    client = await createPgliteClient('memory://');
+    store = await createSqlStore(client);
+  });
+  afterEach(async () => {
+    await store.close();
+  });
+
+  it('records migrations once, in schema_migrations', async () => {
+    const rows = await client.query<{ version: number }>(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
+    assert.deepEqual(
+      rows.map((r) => r.version),
+      [1],
+    );
+    assert.equal(await migrate(client), 0);
+  });
+
+  it('assigns contiguous seqs to concurrent batch appends, each batch in one block', async () => {
+    const id = await newConversation(store);
+    const batches = await Promise.all(
+      Array.from({ length: 20 }, (_, b) =>
+        store.append(id, [userMessage(b * 3), userMessage(b * 3 + 1), userMessage(b * 3 + 2)]),
+      ),
+    );
+    for (const batch of batches) {
+      assert.equal(batch.length, 3);
+      assert.equal(batch[1]!.seq, batch[0]!.seq + 1);
+      assert.equal(batch[2]!.seq, batch[0]!.seq + 2);
+    }
+    const all = batches
+      .flat()
+      .map((e) => e.seq)
+      .sort((a, b) => a - b);
+    assert.deepEqual(
+      all,
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
+    const stored = await store.readEvents(id, 0);
+    assert.deepEqual(
+      stored.map((e) => e.seq),
+      all,
+    );
+    assert.equal((await store.getConversation(id))!.lastSeq, 60);
+  });
+
+  it('walks an idempotency key through claimed, in-flight, replay, reused, released and expired', async () => {
+    const id = await newConversation(store);
+    assert.deepEqual(await store.claimIdempotency(id, 'key-1', 'hash-a'), { state: 'claimed' });
+    assert.deepEqual(await store.claimIdempotency(id, 'key-1', 'hash-a'), { state: 'in-flight' });
+    assert.deepEqual(await store.claimIdempotency(id, 'key-1', 'hash-b'), { state: 'in-flight' });
+    await store.withConversation(id, (tx) => tx.completeIdempotency('key-1', 201, { ok: 1 }, 86_400_000));
+    assert.deepEqual(await store.claimIdempotency(id, 'key-1', 'hash-a'), {
+      state: 'replay',
+      status: 201,
+      response: { ok: 1 },
+    });
+    assert.deepEqual(await store.claimIdempotency(id, 'key-1', 'hash-b'), { state: 'reused' });
+    // Keys are scoped per conversation.
+    const other = await newConversation(store, 'cv_other');
+    assert.deepEqual(await store.claimIdempotency(other, 'key-1', 'hash-b'), { state: 'claimed' });
+    // A failed request releases its claim; a corrected retry is evaluated afresh.
+    assert.deepEqual(await store.claimIdempotency(id, 'key-2', 'hash-a'), { state: 'claimed' });
+    await store.releaseIdempotency(id, 'key-2');
+    assert.deepEqual(await store.claimIdempotency(id, 'key-2', 'hash-c'), { state: 'claimed' });
+    // A claim whose request died is taken over once it is stale.
+    assert.deepEqual(await store.claimIdempotency(id, 'key-3', 'hash-a', 1), { state: 'claimed' });
+    await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(await store.claimIdempotency(id, 'key-3', 'hash-a', 1), { state: 'claimed' });
+    // An expired key is forgotten and purged.
+    await store.withConversation(id, (tx) => tx.completeIdempotency('key-2', 201, { ok: 2 }, 1));
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal(await store.purgeExpiredIdempotency(), 1);
+    assert.deepEqual(await store.claimIdempotency(id, 'key-2', 'hash-z'), { state: 'claimed' });
+  });
+
+  it('pages history forward, backward and from the end, with hasMore', async () => {
+    const id = await newConversation(store);
+    await store.append(id, [1, 2, 3, 4, 5].map(userMessage));
+    const seqsOf = (page: { messages: { seq: number }[] }) => page.messages.map((m) => m.seq);
+    const newest = await store.history(id, { limit: 2 });
+    assert.deepEqual([seqsOf(newest), newest.hasMore], [[4, 5], true]);
+    const back = await store.history(id, { before: 4, limit: 2 });
+    assert.deepEqual([seqsOf(back), back.hasMore], [[2, 3], true]);
+    const first = await store.history(id, { before: 2, limit: 2 });
+    assert.deepEqual([seqsOf(first), first.hasMore], [[1], false]);
+    const forward = await store.history(id, { after: 3, limit: 2 });
+    assert.deepEqual([seqsOf(forward), forward.hasMore], [[4, 5], false]);
+    const partial = await store.history(id, { after: 0, limit: 4 });
+    assert.deepEqual([seqsOf(partial), partial.hasMore], [[1, 2, 3, 4], true]);
+    assert.equal(newest.conversation.lastSeq, 5);
+  });
+
+  it('projects a streaming bot message: text so far and nextDeltaIndex, then the completed text', async () => {
+    const id = await newConversation(store);
+    await store.append(id, [
+      userMessage(1),
+      {
+        type: 'message.started',
+        data: {
+          id: 'msg_bot',
+          role: 'bot',
+          author: { role: 'bot', id: 'b' },
+          turnId: 't1',
+          replyTo: 'msg_1',
+          createdAt: at,
+        },
+      },
+      { type: 'message.delta', data: { id: 'msg_bot', index: 0, text: 'Hello ' } },
+    ]);
+    await store.append(id, [{ type: 'message.delta', data: { id: 'msg_bot', index: 1, text: 'there' } }]);
+    const mid = (await store.history(id, { limit: 10 })).messages[1]!;
+    assert.deepEqual([mid.status, mid.text, mid.nextDeltaIndex, mid.seq], ['streaming', 'Hello there', 2, 2]);
+    await store.append(id, [
+      {
+        type: 'message.completed',
+        data: { id: 'msg_bot', text: 'Hello there!', finishReason: 'stop', completedAt: at },
+      },
+    ]);
+    const done = (await store.history(id, { limit: 10 })).messages[1]!;
+    assert.deepEqual(
+      [done.status, done.text, done.nextDeltaIndex, done.finishReason],
+      ['complete', 'Hello there!', undefined, 'stop'],
+    );
+  });
+
+  it('delivers committed events to subscribers in seq order, once, with ephemeral events in between', async () => {
+    const id = await newConversation(store);
+    const seen: BatonEvent[] = [];
+    const unsubscribe = store.subscribe(id, (e) => seen.push(e));
+    await Promise.all([
+      store.append(id, [userMessage(1), userMessage(2)]),
+      store.append(id, [userMessage(3)]),
+    ]);
+    await store.publish(id, {
+      type: 'typing',
+      data: { participant: { role: 'agent', id: 'a1' }, isTyping: true },
+    });
+    await store.append(id, [userMessage(4)]);
+    await new Promise((r) => setTimeout(r, 20));
+    unsubscribe();
+    await store.append(id, [userMessage(5)]);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(
+      seen.map((e) => ('seq' in e ? (e as DurableEvent).seq : e.type)),
+      [1, 2, 3, 'typing', 4],
+    );
+  });
+
+  it('keeps only the newest retentionEvents events and raises oldestSeq', async () => {
+    const retained = await createSqlStore(await createPgliteClient('memory://'), { retentionEvents: 3 });
+    try {
+      const id = await newConversation(retained);
+      await retained.append(id, [1, 2, 3, 4, 5].map(userMessage));
+      const c = (await retained.getConversation(id))!;
+      assert.deepEqual([c.oldestSeq, c.lastSeq], [3, 5]);
+      assert.deepEqual(
+        (await retained.readEvents(id, 0)).map((e) => e.seq),
+        [3, 4, 5],
+      );
+      // History keeps messages older than oldestSeq.
+      assert.equal((await retained.history(id, { limit: 10 })).messages.length, 5);
+    } finally {
+      await retained.close();
+    }
+  });
+});
