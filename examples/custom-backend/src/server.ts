@@ -255,7 +255,7 @@ export function createBackend(options: BackendOptions = {}): Backend {
       throw new HttpProblem('invalid-json', 'The request body is not valid JSON.');
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      throw new HttpProblem('validation-failed', 'The request body must be a JSON object.');
+      throw new HttpProblem('invalid-json', 'The request body must be a JSON object.');
     }
     return body as Record<string, unknown>;
   }
