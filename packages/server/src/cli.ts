@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import type { Bot } from './bots/bot.js';
 import { createEchoBot } from './bots/echo-bot.js';
 import { createKnowledgeBaseBot } from './bots/kb/index.js';
+import { createLlmBot } from './bots/llm/index.js';
 import { startServer, type StartServerOptions } from './node.js';
 
 /** One setting of the command line: its flag, environment variable, default and meaning. */
@@ -32,7 +33,25 @@ const SETTINGS: Setting[] = [
     flag: 'bot',
     env: 'BATON_BOT',
     fallback: 'kb',
-    help: 'kb (answers from the help center) | echo (repeats the question; for tests)',
+    help: 'kb (answers from the help center) | llm (a language model grounded on the help center) | echo (repeats the question; for tests)',
+  },
+  {
+    flag: 'llm-base-url',
+    env: 'BATON_LLM_BASE_URL',
+    fallback: '',
+    help: 'OpenAI-compatible API base URL for --bot llm, such as http://localhost:11434/v1 (API key: BATON_LLM_API_KEY)',
+  },
+  {
+    flag: 'llm-model',
+    env: 'BATON_LLM_MODEL',
+    fallback: '',
+    help: 'model for --bot llm (Azure: the deployment)',
+  },
+  {
+    flag: 'llm-timeout-ms',
+    env: 'BATON_LLM_TIMEOUT_MS',
+    fallback: '60000',
+    help: 'longest wait for the first token (and between tokens) of --bot llm',
   },
   {
     flag: 'kb',
@@ -110,11 +129,41 @@ function integer(name: string, value: string): number {
   return n;
 }
 
-async function loadBot(kind: string, kbDir: string, kbUrl: string, echoDelayMs: number): Promise<Bot> {
+/** Settings of the `llm` bot. The API key comes from the environment only: a flag would show in `ps`. */
+interface LlmSettings {
+  baseURL: string;
+  model: string;
+  apiKey: string | undefined;
+  timeoutMs: number;
+}
+
+async function loadBot(
+  kind: string,
+  kbDir: string,
+  kbUrl: string,
+  echoDelayMs: number,
+  llm: LlmSettings,
+): Promise<Bot> {
   if (kind === 'echo') return createEchoBot({ wordDelayMs: echoDelayMs });
+  if (kind === 'llm') {
+    if (!llm.baseURL || !llm.model) {
+      throw new Error(
+        '--bot llm needs BATON_LLM_BASE_URL (--llm-base-url) and BATON_LLM_MODEL (--llm-model)',
+      );
+    }
+    // Grounded on the same help center as the kb bot.
+    const knowledgeBase = await createKnowledgeBaseBot({ dir: kbDir, baseUrl: kbUrl });
+    return createLlmBot({
+      baseURL: llm.baseURL,
+      model: llm.model,
+      ...(llm.apiKey && { apiKey: llm.apiKey }),
+      knowledgeBase,
+      timeoutMs: llm.timeoutMs,
+    });
+  }
   // A broken article stops start-up with its file name: better than a bot that silently knows less.
   if (kind === 'kb') return createKnowledgeBaseBot({ dir: kbDir, baseUrl: kbUrl });
-  throw new Error(`--bot must be kb or echo, got "${kind}"`);
+  throw new Error(`--bot must be kb, llm or echo, got "${kind}"`);
 }
 
 /** Runs the command line: parses flags and environment, starts the server, stops on SIGINT/SIGTERM. */
@@ -152,7 +201,12 @@ export async function main(
     host: get('host'),
     dataDir: get('data-dir'),
     ...(databaseUrl !== '' && { databaseUrl }),
-    bot: await loadBot(get('bot'), get('kb'), get('kb-url'), integer('echo-delay-ms', get('echo-delay-ms'))),
+    bot: await loadBot(get('bot'), get('kb'), get('kb-url'), integer('echo-delay-ms', get('echo-delay-ms')), {
+      baseURL: get('llm-base-url'),
+      model: get('llm-model'),
+      apiKey: env['BATON_LLM_API_KEY'] || undefined,
+      timeoutMs: integer('llm-timeout-ms', get('llm-timeout-ms')),
+    }),
     allowedOrigins: get('allowed-origins')
       .split(',')
       .map((o) => o.trim())

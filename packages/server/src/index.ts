@@ -15,6 +15,23 @@ export type { RunningServer, StartServerOptions } from './node.js';
 export { createEchoBot } from './bots/echo-bot.js';
 export type { EchoBotOptions } from './bots/echo-bot.js';
 export type { Bot, BotChunk, BotTurn } from './bots/bot.js';
+/** The knowledge-base bot (BM25 over a folder of markdown articles); also the LLM bot's retrieval. */
+export { createKnowledgeBaseBot } from './bots/kb/index.js';
+export type {
+  KnowledgeBaseBot,
+  KnowledgeBaseBotOptions,
+  KnowledgeBaseHit,
+  KnowledgeBaseSearchResult,
+} from './bots/kb/index.js';
+/** The LLM bot: any OpenAI-compatible endpoint, grounded on a knowledge base. */
+export { createLlmBot, LlmBotError } from './bots/llm/index.js';
+export type {
+  LlmBotErrorCode,
+  LlmBotOptions,
+  LlmKnowledgeBase,
+  LlmSearchResult,
+  LlmSource,
+} from './bots/llm/index.js';
 /** The server's error type and its brand check. */
 export { BatonError, isBatonError } from './errors.js';
 export type { ProblemExtras } from './errors.js';

@@ -4,6 +4,7 @@ import type { Bot, BotChunk, BotTurn } from '../bot.js';
 import { citationOf, composeAnswer, snippetOf } from './compose-answer.js';
 import { KnowledgeBase, type LocatedOutcome } from './knowledge-base.js';
 import { hasMessages, messagesFor } from './messages.js';
+import { plainText } from './passages.js';
 import { splitIntoDeltas } from './stream-text.js';
 import { detectLanguage, languageOf } from './tokenizer.js';
 
@@ -38,6 +39,8 @@ export interface KnowledgeBaseHit {
   heading: string;
   /** The best matching passage as plain text (shortened). */
   snippet: string;
+  /** The best matching passage in full as plain text, for grounding a language model. */
+  text: string;
   /** BM25 score of the best passage; only comparable within one search. */
   score: number;
 }
@@ -162,6 +165,7 @@ export async function createKnowledgeBaseBot(options: KnowledgeBaseBotOptions): 
           locale: article.locale,
           heading: passage.heading,
           snippet: snippetOf(passage),
+          text: plainText(passage.text),
           score,
         });
       }
