@@ -23,6 +23,8 @@ interface LocalTurn {
   pending: string;
   lastFlushAt: number;
   timer: NodeJS.Timeout | undefined;
+  /** A delta write is queued and has not taken the buffered text yet: more text joins it. */
+  flushQueued: boolean;
   /** Writes of the turn, one after another. */
   writing: Promise<void>;
   done: Promise<void>;
@@ -71,6 +73,7 @@ export class BotRunner {
       pending: '',
       lastFlushAt: 0,
       timer: undefined,
+      flushQueued: false,
       writing: Promise.resolve(),
       done: Promise.resolve(),
     };
@@ -208,30 +211,44 @@ export class BotRunner {
     }, wait);
   }
 
-  /** Queues a write of the buffered text (and `message.started` on the first one). */
+  /**
+   * Queues a write of the buffered text (and `message.started` on the first one). The text is taken when
+   * the write runs, not when it is queued: while the database is busy, text keeps joining the one queued
+   * write instead of queueing a transaction per flush, so a slow store gets fewer, larger deltas and the
+   * stream stays close to the bot instead of falling ever further behind.
+   */
   #flush(local: LocalTurn): void {
     if (local.timer) {
       clearTimeout(local.timer);
       local.timer = undefined;
     }
-    if (local.stopped || local.pending === '') return;
-    const text = local.pending;
-    local.pending = '';
+    if (local.stopped || local.pending === '' || local.flushQueued) return;
+    local.flushQueued = true;
     local.lastFlushAt = Date.now();
+    let text: string | undefined;
     this.#write(
       local,
       async () => {
-        const events = this.#startEvents(local);
-        if (text !== '')
-          events.push({
+        // Taken once, so a retried transaction writes the same text.
+        if (text === undefined) {
+          local.flushQueued = false;
+          text = local.pending;
+          local.pending = '';
+        }
+        // Everything buffered was taken by a completion queued meanwhile: nothing to write.
+        if (text === '') return [];
+        return [
+          ...this.#startEvents(local),
+          {
             type: 'message.delta',
             data: { id: local.record.messageId, index: local.nextIndex, text },
-          });
-        return events;
+          },
+        ];
       },
       () => {
+        if (text === undefined || text === '') return;
         local.started = true;
-        if (text !== '') local.nextIndex += 1;
+        local.nextIndex += 1;
       },
     );
   }
@@ -276,16 +293,19 @@ export class BotRunner {
             type: 'message.delta',
             data: { id: local.record.messageId, index: local.nextIndex, text },
           });
-        if (events.length > 0 && !local.started && finishReason === 'error' && text === '') {
-          // Failed before writing anything: no message at all, just the error event.
-          events.length = 0;
-        } else {
-          if (events.length > 0) await tx.append(events);
-          events.length = 0;
-          events.push(
-            await completionEvent(tx, { ...local.record, status: 'streaming' }, finishReason, completion),
-          );
-        }
+        // A turn that failed before its first word still leaves an answer in the transcript: the safe
+        // error sentence and a way to a person, so the customer is never left with nothing.
+        const nothingSaid = finishReason === 'error' && !local.started && text === '' && error;
+        const final: Completion = nothingSaid
+          ? {
+              ...completion,
+              text: error.message,
+              suggestions: [{ label: 'Talk to a person', action: 'handoff' }],
+            }
+          : completion;
+        if (events.length > 0) await tx.append(events);
+        events.length = 0;
+        events.push(await completionEvent(tx, { ...local.record, status: 'streaming' }, finishReason, final));
         if (error) {
           tx.emit({ type: 'error', data: { ...error, turnId: local.record.id, retryable: true } });
         }

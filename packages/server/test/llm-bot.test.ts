@@ -714,7 +714,7 @@ describe('LLM bot end to end through the reference server', () => {
       }),
     ],
   ] as const) {
-    test(`${name} before any token: the turn ends with an error event (no message), and the next question is answered`, async () => {
+    test(`${name} before any token: a completed "error" message with the safe text and a handoff offer, an error event, and the next question is answered`, async () => {
       const { handler, ...options } = (await setup()) as {
         handler?: (q: IncomingMessage, r: ServerResponse) => void;
         baseURL?: string;
@@ -733,24 +733,39 @@ describe('LLM bot end to end through the reference server', () => {
           turnId: sent.turnId,
           retryable: true,
         });
-        // The bot runner writes no bot message when nothing was streamed (bot-runner.ts #finish).
-        assert.equal(ofType(stream.events, 'message.started').length, 0);
-        assert.equal(ofType(stream.events, 'message.completed').length, 0);
+        const failed = (await stream.waitFor((e) => e.type === 'message.completed', 5000)) as unknown as {
+          data: MessageCompletedData;
+        };
+        assert.deepEqual(
+          [failed.data.finishReason, failed.data.text, failed.data.suggestions],
+          [
+            'error',
+            'The assistant could not answer. Please try again.',
+            [{ label: 'Talk to a person', action: 'handoff' }],
+          ],
+        );
+        assert.equal(ofType(stream.events, 'message.started').length, 1);
         assert.equal(logs.length, 1);
         const logged = logs[0]!.error;
         assert.ok(logged instanceof LlmBotError, `logged ${String(logged)}`);
         assert.ok(!logged.message.includes('SECRET') && !String(logged.detail).includes('SECRET'));
         const page = await history(s.url, c);
         assert.deepEqual(
-          page.messages.map((m) => [m.role, m.status]),
-          [['user', 'complete']],
+          page.messages.map((m) => [m.role, m.status, m.finishReason ?? null]),
+          [
+            ['user', 'complete', null],
+            ['bot', 'complete', 'error'],
+          ],
         );
 
         // The conversation is not stuck: with the upstream healthy again the next question is answered.
         if (options.baseURL) return stream.close();
         upstream.handler = (_req, res) => streamAnswer(res, ['Back ', 'again.']);
         await send(s.url, c, 'hello again');
-        const done = await stream.waitFor((e) => e.type === 'message.completed', 5000);
+        const done = await stream.waitFor(
+          (e) => e.type === 'message.completed' && (e.data as MessageCompletedData).finishReason === 'stop',
+          5000,
+        );
         const completed = (done as unknown as { data: MessageCompletedData }).data;
         assert.equal(completed.finishReason, 'stop');
         assert.equal(completed.text, 'Back again.');

@@ -33,13 +33,18 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
       return (await db.query<R>(text, params as unknown[])).rows;
     },
     transaction<T>(fn: (tx: SqlExecutor) => Promise<T>) {
-      return db.transaction(async (tx) =>
-        fn({
+      return db.transaction(async (tx) => {
+        // PGlite runs statements synchronously and passes its lock on through promise callbacks, so a
+        // queue of transactions would run back to back as one microtask chain, starving timers and
+        // sockets (bot streams, delta flushes, SSE writes) until it empties. One event-loop turn per
+        // transaction lets them run in between.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        return fn({
           async query<R>(text: string, params: readonly unknown[] = []) {
             return (await tx.query<R>(text, params as unknown[])).rows;
           },
-        }),
-      );
+        });
+      });
     },
     async exec(text: string) {
       await db.exec(text);

@@ -1,0 +1,59 @@
+// The server side of `npm run bench:server`, run in its own process by scripts/bench-server.mjs so that
+// its RSS and CPU time are measured apart from the load generator. Listens on 127.0.0.1 only, with the
+// echo bot and the rate limits switched off (the bench opens every conversation from one address).
+// Talks to its parent over the IPC channel: `{ ready, url }` once listening; answers `stats` with
+// `process.memoryUsage()` and `process.cpuUsage()`; closes the server and exits on `stop`.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createEchoBot, startServer } from '@baton-chat/server';
+
+const options = JSON.parse(process.argv[2] ?? '{}');
+if (typeof process.send !== 'function') {
+  console.error('bench-server-runner: start me with child_process.fork() from scripts/bench-server.mjs');
+  process.exit(2);
+}
+
+const errors = [];
+const running = await startServer({
+  port: 0,
+  host: '127.0.0.1',
+  ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : { dataDir: 'memory://' }),
+  bot: createEchoBot({ wordDelayMs: options.echoDelayMs ?? 20 }),
+  rateLimits: { conversationsPerIp: { perMinute: 0 }, commandsPerConversation: { perMinute: 0 } },
+  ...(options.deltaFlushMs !== undefined && { deltaFlushMs: options.deltaFlushMs }),
+  log: (message, error) => {
+    if (errors.length < 20)
+      errors.push(`${message}: ${error instanceof Error ? error.message : (error ?? '')}`);
+    console.error(`baton-server: ${message}`, error ?? '');
+  },
+});
+
+const loop = monitorEventLoopDelay({ resolution: 10 });
+loop.enable();
+process.on('message', (message) => {
+  if (message?.type === 'stats') {
+    const eventLoop = {
+      p50Ms: loop.percentile(50) / 1e6,
+      p99Ms: loop.percentile(99) / 1e6,
+      maxMs: loop.max / 1e6,
+    };
+    loop.reset();
+    // A full collection first, so RSS differences show what is held, not garbage not yet collected.
+    if (message.gc && typeof globalThis.gc === 'function') globalThis.gc();
+    process.send({
+      type: 'stats',
+      id: message.id,
+      memory: process.memoryUsage(),
+      cpu: process.cpuUsage(),
+      eventLoop,
+      errors,
+    });
+  } else if (message?.type === 'stop') {
+    const force = setTimeout(() => process.exit(0), 10_000);
+    force.unref();
+    running.close().finally(() => {
+      process.send({ type: 'stopped' }, () => process.exit(0));
+    });
+  }
+});
+process.on('disconnect', () => process.exit(0));
+process.send({ type: 'ready', url: running.url, pid: process.pid });
