@@ -133,7 +133,34 @@ export async function readJsonBody(c: Context, maxBytes: number): Promise<JsonOb
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new BatonError('invalid-json', 'The request body must be a JSON object.');
   }
+  const problem = bodyProblem(parsed);
+  if (problem) throw invalid(problem);
   return parsed as JsonObject;
+}
+
+/** NUL or a lone surrogate: JSON can carry them, PostgreSQL text and jsonb cannot store them exactly. */
+const UNSTORABLE = /[\0\p{Cs}]/u;
+/** Deeper bodies are refused: storing and reading them back overflows the stack. */
+const MAX_DEPTH = 64;
+
+/** Why a parsed body cannot be stored (an unstorable string, keys included, or too deep), else undefined. */
+function bodyProblem(root: unknown): string | undefined {
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (UNSTORABLE.test(value))
+        return 'Strings must be well-formed Unicode without NUL characters (\\u0000 or a lone surrogate).';
+    } else if (typeof value === 'object' && value !== null) {
+      if (depth >= MAX_DEPTH) return `JSON bodies may nest at most ${MAX_DEPTH} levels deep.`;
+      for (const [key, item] of Object.entries(value)) {
+        if (UNSTORABLE.test(key))
+          return 'Strings must be well-formed Unicode without NUL characters (\\u0000 or a lone surrogate).';
+        stack.push([item, depth + 1]);
+      }
+    }
+  }
+  return undefined;
 }
 
 /** Parses an optional non-negative integer query or header value; anything else is 400 `bad-request`. */
