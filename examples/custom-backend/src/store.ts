@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { projectMessage } from '@baton-chat/protocol';
 import type {
   FeedbackRecordedData,
   BatonEvent,
@@ -127,64 +128,9 @@ export function eventsAfter(conversation: Conversation, after: number): DurableE
 
 /** Applies one durable event to the message projection the history endpoint serves. */
 function project(messages: Map<string, Message>, event: DurableEvent): void {
-  switch (event.type) {
-    case 'message.created': {
-      const { id, clientMessageId, role, author, text, attachments, createdAt } = event.data;
-      messages.set(id, {
-        id,
-        seq: event.seq,
-        ...(clientMessageId !== undefined && { clientMessageId }),
-        role,
-        author,
-        text,
-        status: 'complete',
-        ...(attachments !== undefined && { attachments }),
-        createdAt,
-      });
-      return;
-    }
-    case 'message.started': {
-      const { id, role, author, turnId, replyTo, createdAt } = event.data;
-      messages.set(id, {
-        id,
-        seq: event.seq,
-        role,
-        author,
-        text: '',
-        status: 'streaming',
-        nextDeltaIndex: 0,
-        turnId,
-        ...(replyTo !== undefined && { replyTo }),
-        createdAt,
-      });
-      return;
-    }
-    case 'message.delta': {
-      const message = messages.get(event.data.id);
-      if (!message) return;
-      message.text += event.data.text;
-      message.nextDeltaIndex = event.data.index + 1;
-      return;
-    }
-    case 'message.completed': {
-      const message = messages.get(event.data.id);
-      if (!message) return;
-      const { text, finishReason, citations, suggestions, confidence, completedAt } = event.data;
-      delete message.nextDeltaIndex;
-      Object.assign(message, {
-        text,
-        status: 'complete',
-        finishReason,
-        completedAt,
-        ...(citations !== undefined && { citations }),
-        ...(suggestions !== undefined && { suggestions }),
-        ...(confidence !== undefined && { confidence }),
-      });
-      return;
-    }
-    default:
-      return;
-  }
+  if (!('id' in event.data) || !event.type.startsWith('message.')) return;
+  const message = projectMessage(messages.get(event.data.id), event);
+  if (message) messages.set(message.id, message);
 }
 
 /**

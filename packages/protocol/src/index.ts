@@ -23,6 +23,7 @@ export {
   responseProblem,
 } from './guards.js';
 export type { ResponseKind } from './guards.js';
+export { projectMessage } from './message-projection.js';
 export { VALIDATION_RULES, createStreamValidator, validateStream } from './validator.js';
 export type {
   StreamFrame,

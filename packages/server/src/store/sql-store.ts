@@ -6,6 +6,7 @@ import type {
   HandoffSnapshot,
   Message,
 } from '@baton-chat/protocol';
+import { projectMessage } from '@baton-chat/protocol';
 import { BatonError } from '../errors.js';
 import { LiveFanout } from './fanout.js';
 import { migrate } from './migrations.js';
@@ -79,38 +80,6 @@ function toTurn(row: Row): TurnRecord {
 
 function json(value: unknown): string | null {
   return value === undefined ? null : JSON.stringify(value);
-}
-
-/** Applies one durable event to a stored message (history projection). Pure. */
-export function applyToMessage(message: Message, event: DurableEvent): Message {
-  switch (event.type) {
-    case 'message.delta':
-      if (message.status !== 'streaming') return message;
-      return { ...message, text: message.text + event.data.text, nextDeltaIndex: event.data.index + 1 };
-    case 'message.completed': {
-      const { nextDeltaIndex: _next, ...rest } = message;
-      const { text, finishReason, citations, suggestions, confidence, completedAt } = event.data;
-      return {
-        ...rest,
-        text,
-        status: 'complete',
-        finishReason,
-        completedAt,
-        ...(citations !== undefined && { citations }),
-        ...(suggestions !== undefined && { suggestions }),
-        ...(confidence !== undefined && { confidence }),
-      };
-    }
-    case 'message.updated':
-      if (message.status === 'retracted') return message;
-      return { ...message, text: event.data.text, updatedAt: event.data.updatedAt };
-    case 'message.retracted': {
-      const { nextDeltaIndex: _next, ...rest } = message;
-      return { ...rest, text: '', status: 'retracted' };
-    }
-    default:
-      return message;
-  }
 }
 
 /**
@@ -239,45 +208,22 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
       for (const event of events) {
         switch (event.type) {
           case 'message.created': {
-            const { id: messageId, clientMessageId, role, author, text, attachments, createdAt } = event.data;
-            const message: Message = {
-              id: messageId,
-              seq: event.seq,
-              ...(clientMessageId !== undefined && { clientMessageId }),
-              role,
-              author,
-              text,
-              status: 'complete',
-              ...(attachments !== undefined && { attachments }),
-              createdAt,
-            };
+            const message = projectMessage(undefined, event)!;
             await this.#sql.query(
               'INSERT INTO messages (conversation_id, id, seq, role, status, body) VALUES ($1, $2, $3, $4, $5, $6::jsonb)',
-              [id, messageId, event.seq, role, 'complete', JSON.stringify(message)],
+              [id, message.id, event.seq, message.role, 'complete', JSON.stringify(message)],
             );
             break;
           }
           case 'message.started': {
-            const { id: messageId, author, turnId, replyTo, createdAt } = event.data;
-            const message: Message = {
-              id: messageId,
-              seq: event.seq,
-              role: 'bot',
-              author,
-              text: '',
-              status: 'streaming',
-              nextDeltaIndex: 0,
-              turnId,
-              ...(replyTo !== undefined && { replyTo }),
-              createdAt,
-            };
+            const message = projectMessage(undefined, event)!;
             await this.#sql.query(
               'INSERT INTO messages (conversation_id, id, seq, role, status, body) VALUES ($1, $2, $3, $4, $5, $6::jsonb)',
-              [id, messageId, event.seq, 'bot', 'streaming', JSON.stringify(message)],
+              [id, message.id, event.seq, 'bot', 'streaming', JSON.stringify(message)],
             );
             await this.#sql.query(
               `UPDATE turns SET status = 'streaming', updated_at_ms = $3 WHERE conversation_id = $1 AND id = $2`,
-              [id, turnId, Date.now()],
+              [id, event.data.turnId, Date.now()],
             );
             break;
           }
@@ -286,7 +232,7 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
           case 'message.updated':
           case 'message.retracted': {
             const message = await load(event.data.id);
-            if (message) dirty.set(message.id, applyToMessage(message, event));
+            if (message) dirty.set(message.id, projectMessage(message, event)!);
             if (event.type === 'message.completed') {
               await this.#sql.query(
                 `UPDATE turns SET status = 'finished', updated_at_ms = $3 WHERE conversation_id = $1 AND message_id = $2`,
