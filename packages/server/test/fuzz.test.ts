@@ -575,8 +575,16 @@ async function wrongTypes(u: Used): Promise<void> {
   const b = base(u);
   const first = await sendAndEcho(u, '[types]', 'a question to rate');
   assert.ok(first, 'a bot message to rate');
-  const seq0 = await request('GET', `${b}/messages`, { token: u.c.token });
-  const lastSeqAtStart = seq0.body.lastSeq as number;
+  // The receipts field tries 0, 5 and numbers far beyond lastSeq. Valid sends below make lastSeq grow
+  // while it runs, so 5 has one right answer only once lastSeq is already >= 5.
+  let lastSeqAtStart = 0;
+  for (let i = 0; ; i++) {
+    const seq0 = await request('GET', `${b}/messages`, { token: u.c.token });
+    lastSeqAtStart = seq0.body.lastSeq as number;
+    if (lastSeqAtStart >= 5) break;
+    assert.ok(i < 3, `lastSeq stays at ${lastSeqAtStart}`);
+    await sendAndEcho(u, '[types]', `filler ${i}`);
+  }
   interface Field {
     route: string;
     /** The body around the fuzzed value, with `$` where it goes. */
