@@ -8,6 +8,9 @@ import {
   PROTOCOL_VERSION,
 } from '@baton-chat/protocol';
 import type { Feature } from '@baton-chat/protocol';
+import { createSqlAgentStore, type AgentStore } from './agents/agent-store.js';
+import { AgentStreams } from './agents/agent-stream.js';
+import { sweepHandoffs, type HubTimeouts } from './agents/hub.js';
 import { BotRunner } from './bot-runner.js';
 import type { Bot } from './bots/bot.js';
 import { createEchoBot } from './bots/echo-bot.js';
@@ -16,6 +19,7 @@ import { BatonError, isBatonError } from './errors.js';
 import { createQueueRefresher } from './handoffs.js';
 import { checkProtocolHeader, internalResponse, problemResponse } from './http/http.js';
 import { RateLimiter, type RateLimit } from './http/rate-limit.js';
+import { mountAgentApi } from './routes/agent.js';
 import * as routes from './routes/conversations.js';
 import { events } from './routes/events.js';
 import { createPgliteClient, createPostgresClient } from './store/sql-client.js';
@@ -27,6 +31,22 @@ import { finishActiveTurn } from './turns.js';
 export interface BatonServerOptions {
   /** A store you built yourself; then `dataDir` and `databaseUrl` are ignored and `close()` closes it too. */
   store?: Store;
+  /**
+   * The agent accounts to go with a `store` you built yourself (see `createSqlAgentStore`). Without
+   * it such a server has no agent API. Ignored without `store`: the server opens its own.
+   */
+  agents?: AgentStore;
+  /** Agent API (console backend) settings. */
+  agentApi?: {
+    /** How long a console session lasts, in ms. Default 12 h. */
+    sessionTtlMs?: number;
+    /** Origins besides the server's own allowed to send console commands. Default: none. */
+    consoleOrigins?: readonly string[];
+    /** How often consoles are told about queue and presence changes, in ms. Default 500. */
+    pollMs?: number;
+    /** Hub timeouts; see {@link HubTimeouts}. */
+    timeouts?: Partial<HubTimeouts>;
+  };
   /** PostgreSQL connection string; when set, PostgreSQL is used instead of PGlite. */
   databaseUrl?: string;
   /** PGlite data directory (created if missing), or `memory://` for a throwaway database. Default `.baton-data`. */
@@ -81,6 +101,8 @@ export interface BatonServer {
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   /** The store behind the app. */
   store: Store;
+  /** Agent accounts (undefined when the agent API is off). */
+  agents: AgentStore | undefined;
   /** Ends open event streams, finishes running bot turns and closes the store. */
   close(): Promise<void>;
 }
@@ -105,11 +127,19 @@ function socketAddress(c: Context): string {
 export async function openStore(
   options: Pick<BatonServerOptions, 'databaseUrl' | 'dataDir' | 'retentionEvents'>,
 ): Promise<Store> {
+  return (await openStorage(options)).store;
+}
+
+/** Opens the store and, on the same database, the agent accounts. */
+export async function openStorage(
+  options: Pick<BatonServerOptions, 'databaseUrl' | 'dataDir' | 'retentionEvents'>,
+): Promise<{ store: Store; agents: AgentStore }> {
   const client = options.databaseUrl
     ? await createPostgresClient(options.databaseUrl)
     : await createPgliteClient(options.dataDir ?? '.baton-data');
   try {
-    return await createSqlStore(client, { retentionEvents: options.retentionEvents ?? 0 });
+    const store = await createSqlStore(client, { retentionEvents: options.retentionEvents ?? 0 });
+    return { store, agents: createSqlAgentStore(client) };
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
@@ -142,7 +172,10 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
       (OPTIONAL_FEATURES.includes(f) && !disabled.has(f)) ||
       (f === 'verified-identity' && identityVerification !== 'off'),
   );
-  const store = options.store ?? (await openStore(options));
+  const storage = options.store
+    ? { store: options.store, agents: options.agents }
+    : await openStorage(options);
+  const { store } = storage;
   const runner = new BotRunner({
     store,
     bot: options.bot ?? createEchoBot(),
@@ -157,6 +190,7 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   const refreshQueue = createQueueRefresher(store, queue, log);
   const ctx: ServerContext = {
     store,
+    agents: storage.agents,
     runner,
     features,
     limits: {
@@ -197,6 +231,20 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   );
   purger.unref();
 
+  const timeouts: HubTimeouts = {
+    acceptMs: 60_000,
+    maxQueueWaitMs: 1_800_000,
+    agentGoneMs: 120_000,
+    ...options.agentApi?.timeouts,
+  };
+  const hubSweeper = ctx.agents
+    ? setInterval(
+        () => void sweepHandoffs(ctx, timeouts).catch((e: unknown) => log('hub sweep failed', e)),
+        Math.min(5_000, Math.max(250, Math.floor(timeouts.acceptMs / 4))),
+      )
+    : undefined;
+  hubSweeper?.unref();
+
   const allowed = new Set(options.allowedOrigins ?? []);
   const app = new Hono();
 
@@ -213,7 +261,8 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   // CORS (section 4) and the version header on every response, errors and streams included.
   app.use('*', async (c, next) => {
     const origin = c.req.header('origin');
-    const corsOk = origin !== undefined && allowed.has(origin);
+    // The agent API is for the console on this origin: no CORS, whatever the site's allow-list says.
+    const corsOk = origin !== undefined && allowed.has(origin) && !c.req.path.startsWith('/v1/agent/');
     if (c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined) {
       if (!corsOk) {
         c.res = problemResponse(
@@ -271,14 +320,30 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   route('/v1/conversations/:id/handoff/:handoffId/cancel', { POST: routes.cancelHandoff }, 'handoff');
   route('/v1/conversations/:id/close', { POST: routes.close });
 
+  const agentStreams = ctx.agents
+    ? new AgentStreams(ctx, {
+        heartbeatMs: ctx.heartbeatMs,
+        ...(options.agentApi?.pollMs !== undefined && { pollMs: options.agentApi.pollMs }),
+      })
+    : undefined;
+  if (agentStreams) {
+    mountAgentApi(app, ctx, agentStreams, {
+      sessionTtlMs: options.agentApi?.sessionTtlMs ?? 12 * 3_600_000,
+      consoleOrigins: options.agentApi?.consoleOrigins ?? [],
+    });
+  }
+
   let closing: Promise<void> | undefined;
   return {
     app,
     fetch: (request, env) => app.fetch(request, env),
     store,
+    agents: ctx.agents,
     close() {
       closing ??= (async () => {
         if (sweeper) clearInterval(sweeper);
+        if (hubSweeper) clearInterval(hubSweeper);
+        agentStreams?.close();
         clearInterval(purger);
         refreshQueue.stop();
         await runner.close();

@@ -4,6 +4,8 @@ import type { Bot } from './bots/bot.js';
 import { createEchoBot } from './bots/echo-bot.js';
 import { createKnowledgeBaseBot } from './bots/kb/index.js';
 import { createLlmBot } from './bots/llm/index.js';
+import { AGENTS_USAGE, runAgentsCommand } from './agents/agents-command.js';
+import { openStorage } from './app.js';
 import { startServer, type StartServerOptions } from './node.js';
 
 /** One setting of the command line: its flag, environment variable, default and meaning. */
@@ -112,6 +114,7 @@ function usage(): string {
   );
   return [
     'Usage: baton-server [options]',
+    '       baton-server agents <add|list|password> [options]   (console accounts; --help for more)',
     '',
     'Runs the Baton reference server (protocol v1). Every option can also be set by its environment variable;',
     'a flag wins over the variable.',
@@ -166,11 +169,45 @@ async function loadBot(
   throw new Error(`--bot must be kb, llm or echo, got "${kind}"`);
 }
 
+/** Removes `--data-dir X` / `--database-url X` (and their `=` forms) from a sub-command's flags. */
+function stripStorageFlags(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--data-dir' || a === '--database-url') i++;
+    else if (!a.startsWith('--data-dir=') && !a.startsWith('--database-url=')) out.push(a);
+  }
+  return out;
+}
+
 /** Runs the command line: parses flags and environment, starts the server, stops on SIGINT/SIGTERM. */
 export async function main(
   argv: readonly string[] = process.argv.slice(2),
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<void> {
+  if (argv[0] === 'agents') {
+    if (argv.includes('--help') || argv.includes('-h') || argv.length === 1) {
+      process.stdout.write(`${AGENTS_USAGE}\n`);
+      return;
+    }
+    const storageArgs = parseArgs({
+      args: [...argv.slice(2)],
+      options: { 'data-dir': { type: 'string' }, 'database-url': { type: 'string' } },
+      strict: false,
+    }).values;
+    const rest = [argv[1]!, ...stripStorageFlags(argv.slice(2))];
+    const databaseUrl = (storageArgs['database-url'] as string | undefined) ?? env['DATABASE_URL'] ?? '';
+    const { store, agents } = await openStorage({
+      ...(databaseUrl !== '' && { databaseUrl }),
+      dataDir: (storageArgs['data-dir'] as string | undefined) ?? env['BATON_DATA_DIR'] ?? '.baton-data',
+    });
+    try {
+      process.stdout.write(`${await runAgentsCommand(rest, agents, env)}\n`);
+    } finally {
+      await store.close();
+    }
+    return;
+  }
   const { values } = parseArgs({
     args: [...argv],
     options: {

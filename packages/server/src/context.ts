@@ -3,11 +3,14 @@ import type { Feature, Limits } from '@baton-chat/protocol';
 import type { BotRunner } from './bot-runner.js';
 import type { QueueOptions } from './handoffs.js';
 import type { RateLimiter } from './http/rate-limit.js';
+import type { AgentStore } from './agents/agent-store.js';
 import type { Store } from './store/store.js';
 
 /** What every route handler shares. Internal. */
 export interface ServerContext {
   store: Store;
+  /** Agent accounts and the hub's read models; undefined when the agent API is off. */
+  agents: AgentStore | undefined;
   runner: BotRunner;
   features: readonly Feature[];
   limits: Limits;

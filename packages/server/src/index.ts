@@ -6,7 +6,7 @@
  */
 
 /** Creates the server (Hono app + store + bot runner); see {@link BatonServerOptions}. */
-export { createBatonServer, openStore } from './app.js';
+export { createBatonServer, openStorage, openStore } from './app.js';
 export type { BatonServer, BatonServerOptions } from './app.js';
 /** Serves the server on Node's HTTP; see {@link StartServerOptions}. */
 export { startServer } from './node.js';
@@ -32,6 +32,19 @@ export type {
   LlmSearchResult,
   LlmSource,
 } from './bots/llm/index.js';
+/** Agent accounts, console sessions and the hub's read models (the agent API's storage). */
+export { createSqlAgentStore } from './agents/agent-store.js';
+export type {
+  AgentRecord,
+  AgentRole,
+  AgentStatus,
+  AgentStore,
+  EarlierConversation,
+  NewAgent,
+  WorkItem,
+} from './agents/agent-store.js';
+export type { AgentPresence } from './agents/agent-stream.js';
+export type { HubTimeouts, TransferTarget } from './agents/hub.js';
 /** The server's error type and its brand check. */
 export { BatonError, isBatonError } from './errors.js';
 export type { ProblemExtras } from './errors.js';

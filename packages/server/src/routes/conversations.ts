@@ -393,13 +393,30 @@ export async function cancelTurn(ctx: ServerContext, c: Context): Promise<Respon
   return turnOf(result);
 }
 
-/** `POST .../typing`: validated and accepted; forwarded to agents once they exist. */
+/**
+ * `POST .../typing`: forwarded to agents as an ephemeral `typing` event while a handoff is open (the
+ * customer's own stream never receives it, section 6.7); stored nowhere.
+ */
 export async function typing(ctx: ServerContext, c: Context): Promise<Response> {
   const conversation = await loadConversation(ctx, c);
   const body = await readJsonBody(c, ctx.limits.maxBodyBytes);
   if (typeof body.isTyping !== 'boolean') throw invalid('isTyping must be a boolean.');
   rateLimit(ctx, conversation.id);
   if (conversation.status === 'closed') throw closedError();
+  if (conversation.control !== 'bot') {
+    const u = conversation.user;
+    await ctx.store.publish(conversation.id, {
+      type: 'typing',
+      data: {
+        participant: {
+          role: 'user',
+          ...(u.id !== null && { id: u.id }),
+          ...(u.name !== undefined && { name: u.name }),
+        },
+        isTyping: body.isTyping,
+      },
+    });
+  }
   return noContent();
 }
 

@@ -135,6 +135,8 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
   let sentUpTo = cursor;
   deliver = (event: BatonEvent) => {
     if (ended) return;
+    // The customer's own typing goes to agents only (section 6.7).
+    if (event.type === 'typing' && event.data.participant.role === 'user') return;
     if ('seq' in event) {
       if (event.seq <= sentUpTo) return;
       sentUpTo = event.seq;

@@ -100,6 +100,44 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'agents and agent sessions',
+    sql: `
+      CREATE TABLE agents (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        skills JSONB NOT NULL,
+        languages JSONB NOT NULL,
+        max_concurrent INTEGER NOT NULL,
+        status TEXT NOT NULL DEFAULT 'offline',
+        avatar_url TEXT,
+        last_seen_ms BIGINT NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL
+      );
+      CREATE TABLE agent_sessions (
+        token_hash TEXT PRIMARY KEY,
+        agent_id TEXT NOT NULL REFERENCES agents (id) ON DELETE CASCADE,
+        created_at_ms BIGINT NOT NULL,
+        expires_at_ms BIGINT NOT NULL
+      );
+      CREATE INDEX agent_sessions_expiry ON agent_sessions (expires_at_ms);
+      CREATE TABLE wrapups (
+        conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+        handoff_id TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (conversation_id, handoff_id)
+      );
+      CREATE INDEX handoffs_by_state ON handoffs (state);
+      CREATE INDEX conversations_by_user ON conversations (user_id)
+    `,
+  },
 ];
 
 /**

@@ -1,0 +1,223 @@
+import { encodeSseComment } from '@baton-chat/protocol';
+import type { BatonEvent } from '@baton-chat/protocol';
+import type { ServerContext } from '../context.js';
+import type { AgentRecord, WorkItem } from './agent-store.js';
+
+/** An agent as other agents see them (transfer targets, team presence). */
+export interface AgentPresence {
+  id: string;
+  name: string;
+  role: AgentRecord['role'];
+  status: AgentRecord['status'];
+  /** A console of this agent is connected (seen within the last minute). */
+  online: boolean;
+  /** Conversations assigned to or active with the agent. */
+  load: number;
+  maxConcurrent: number;
+  skills: string[];
+  languages: string[];
+  avatarUrl?: string;
+}
+
+const ONLINE_MS = 60_000;
+const encoder = new TextEncoder();
+
+function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+interface AgentConnection {
+  agent: AgentRecord;
+  write(text: string): void;
+  /** Conversation id -> unsubscribe. */
+  subscriptions: Map<string, () => void>;
+  end(): void;
+}
+
+/** Whether the connection follows a conversation's live events: waiting ones, and the agent's own. */
+function follows(agentId: string, item: WorkItem): boolean {
+  const { state, agent } = item.handoff;
+  return state === 'requested' || state === 'queued' || agent?.id === agentId;
+}
+
+/**
+ * The live side of the agent API on one instance: every connected console gets the open work and the
+ * team's presence whenever they change (polled from the database, so changes made by any instance show
+ * within `pollMs`), plus the live events of the conversations it follows.
+ */
+export class AgentStreams {
+  readonly #ctx: ServerContext;
+  readonly #pollMs: number;
+  readonly #heartbeatMs: number;
+  readonly #connections = new Set<AgentConnection>();
+  #timer: NodeJS.Timeout | undefined;
+  #polling = false;
+  #work: WorkItem[] = [];
+  #workJson = '';
+  #agentsJson = '';
+  #lastTouch = 0;
+
+  constructor(ctx: ServerContext, options: { pollMs?: number; heartbeatMs: number }) {
+    this.#ctx = ctx;
+    this.#pollMs = options.pollMs ?? 500;
+    this.#heartbeatMs = options.heartbeatMs;
+  }
+
+  /** The presence of every agent, computed from the store. */
+  async presence(openWork?: readonly WorkItem[]): Promise<AgentPresence[]> {
+    const agents = await this.#ctx.agents!.listAgents();
+    const work = openWork ?? (await this.#ctx.agents!.openWork());
+    const now = Date.now();
+    return agents.map((a) => ({
+      id: a.id,
+      name: a.name,
+      role: a.role,
+      status: a.status,
+      online: now - a.lastSeenMs < ONLINE_MS,
+      load: work.filter(
+        (w) =>
+          w.handoff.agent?.id === a.id && (w.handoff.state === 'assigned' || w.handoff.state === 'active'),
+      ).length,
+      maxConcurrent: a.maxConcurrent,
+      skills: a.skills,
+      languages: a.languages,
+      ...(a.avatarUrl && { avatarUrl: a.avatarUrl }),
+    }));
+  }
+
+  /** Opens the event stream of one console. */
+  async open(agent: AgentRecord, signal: AbortSignal): Promise<Response> {
+    await this.#ctx.agents!.touch(agent.id);
+    const work = await this.#ctx.agents!.openWork();
+    const agents = await this.presence(work);
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let ended = false;
+    const connection: AgentConnection = {
+      agent,
+      subscriptions: new Map(),
+      write: (text) => {
+        if (ended) return;
+        try {
+          controller.enqueue(encoder.encode(text));
+          heartbeat.refresh();
+        } catch {
+          connection.end();
+        }
+      },
+      end: () => {
+        if (ended) return;
+        ended = true;
+        clearInterval(heartbeat);
+        for (const stop of connection.subscriptions.values()) stop();
+        connection.subscriptions.clear();
+        this.#connections.delete(connection);
+        this.#ctx.streams.delete(connection.end);
+        if (this.#connections.size === 0) this.#stop();
+        try {
+          controller.close();
+        } catch {
+          // Already closed by the client.
+        }
+      },
+    };
+    const heartbeat = setInterval(() => connection.write(encodeSseComment('hb')), this.#heartbeatMs);
+    const body = new ReadableStream<Uint8Array>({
+      start: (c) => {
+        controller = c;
+      },
+      cancel: () => connection.end(),
+    });
+    signal.addEventListener('abort', connection.end, { once: true });
+    this.#connections.add(connection);
+    this.#ctx.streams.add(connection.end);
+    connection.write('retry: 2000\n\n');
+    connection.write(frame('hello', { agent, work, agents, serverTime: new Date().toISOString() }));
+    this.#follow(connection, work);
+    this.#start();
+    return new Response(body, {
+      status: 200,
+      headers: {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        'x-accel-buffering': 'no',
+      },
+    });
+  }
+
+  /** Checks for changes now instead of at the next tick (after this instance changed something). */
+  poke(): void {
+    void this.#poll();
+  }
+
+  #follow(connection: AgentConnection, work: readonly WorkItem[]): void {
+    const wanted = new Set(work.filter((w) => follows(connection.agent.id, w)).map((w) => w.conversationId));
+    for (const [id, stop] of connection.subscriptions) {
+      if (!wanted.has(id)) {
+        stop();
+        connection.subscriptions.delete(id);
+      }
+    }
+    for (const id of wanted) {
+      if (connection.subscriptions.has(id)) continue;
+      const stop = this.#ctx.store.subscribe(id, (event: BatonEvent) =>
+        connection.write(frame('conversation', { conversationId: id, event })),
+      );
+      connection.subscriptions.set(id, stop);
+    }
+  }
+
+  #start(): void {
+    if (this.#timer) return;
+    this.#timer = setInterval(() => void this.#poll(), this.#pollMs);
+    this.#timer.unref();
+  }
+
+  #stop(): void {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling || this.#connections.size === 0) return;
+    this.#polling = true;
+    try {
+      const now = Date.now();
+      if (now - this.#lastTouch > 20_000) {
+        this.#lastTouch = now;
+        const ids = new Set([...this.#connections].map((c) => c.agent.id));
+        for (const id of ids) await this.#ctx.agents!.touch(id);
+      }
+      const work = await this.#ctx.agents!.openWork();
+      const workJson = JSON.stringify(work);
+      if (workJson !== this.#workJson) {
+        this.#workJson = workJson;
+        this.#work = work;
+        for (const c of this.#connections) {
+          this.#follow(c, work);
+          c.write(frame('work', { items: work }));
+        }
+      }
+      const agents = await this.presence(work);
+      const agentsJson = JSON.stringify(agents);
+      if (agentsJson !== this.#agentsJson) {
+        this.#agentsJson = agentsJson;
+        for (const c of this.#connections) c.write(frame('agents', { agents }));
+      }
+    } catch (error) {
+      this.#ctx.log('agent streams: could not read the open work', error);
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  /** The open work as of the last poll. */
+  get work(): readonly WorkItem[] {
+    return this.#work;
+  }
+
+  /** Ends every console stream (shutdown). */
+  close(): void {
+    for (const c of [...this.#connections]) c.end();
+    this.#stop();
+  }
+}
