@@ -20,6 +20,7 @@ import { createQueueRefresher } from './handoffs.js';
 import { checkProtocolHeader, internalResponse, problemResponse } from './http/http.js';
 import { RateLimiter, type RateLimit } from './http/rate-limit.js';
 import { mountAgentApi } from './routes/agent.js';
+import { mountSite, type SiteOptions } from './site.js';
 import * as routes from './routes/conversations.js';
 import { events } from './routes/events.js';
 import { createPgliteClient, createPostgresClient } from './store/sql-client.js';
@@ -36,6 +37,12 @@ export interface BatonServerOptions {
    * it such a server has no agent API. Ignored without `store`: the server opens its own.
    */
   agents?: AgentStore;
+  /** Static folders (the demo page, the console) and the published help center, around the API. */
+  site?: SiteOptions;
+  /** Knowledge-base search for the console (the kb bot's `search`). Default: none. */
+  knowledgeBase?: {
+    search(query: string, locale?: string): { hits: { title: string; url: string; snippet: string }[] };
+  };
   /** Agent API (console backend) settings. */
   agentApi?: {
     /** How long a console session lasts, in ms. Default 12 h. */
@@ -330,8 +337,11 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
     mountAgentApi(app, ctx, agentStreams, {
       sessionTtlMs: options.agentApi?.sessionTtlMs ?? 12 * 3_600_000,
       consoleOrigins: options.agentApi?.consoleOrigins ?? [],
+      ...(options.knowledgeBase && { knowledgeBase: options.knowledgeBase }),
     });
   }
+
+  if (options.site) mountSite(app, options.site);
 
   let closing: Promise<void> | undefined;
   return {

@@ -1,8 +1,10 @@
+import { stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import type { AgentStore } from './agents/agent-store.js';
 import { parseArgs } from 'node:util';
 import type { Bot } from './bots/bot.js';
 import { createEchoBot } from './bots/echo-bot.js';
-import { createKnowledgeBaseBot } from './bots/kb/index.js';
+import { createKnowledgeBaseBot, type KnowledgeBaseBot } from './bots/kb/index.js';
 import { createLlmBot } from './bots/llm/index.js';
 import { AGENTS_USAGE, runAgentsCommand } from './agents/agents-command.js';
 import { openStorage } from './app.js';
@@ -100,6 +102,30 @@ const SETTINGS: Setting[] = [
     help: 'events kept per conversation (0 = all)',
   },
   {
+    flag: 'site',
+    env: 'BATON_SITE_DIR',
+    fallback: '',
+    help: 'folder served at / (the demo page); none by default',
+  },
+  {
+    flag: 'console-dir',
+    env: 'BATON_CONSOLE_DIR',
+    fallback: '',
+    help: 'folder of the built agent console, served at /console',
+  },
+  {
+    flag: 'widget-dir',
+    env: 'BATON_WIDGET_DIR',
+    fallback: '',
+    help: 'folder of the built widget bundles, served at /widget',
+  },
+  {
+    flag: 'demo-agents',
+    env: 'BATON_DEMO_AGENTS',
+    fallback: '',
+    help: '"1": when there are no agents yet, add two demo accounts and print how to sign in',
+  },
+  {
     flag: 'echo-delay-ms',
     env: 'BATON_ECHO_DELAY_MS',
     fallback: '40',
@@ -146,8 +172,8 @@ async function loadBot(
   kbUrl: string,
   echoDelayMs: number,
   llm: LlmSettings,
-): Promise<Bot> {
-  if (kind === 'echo') return createEchoBot({ wordDelayMs: echoDelayMs });
+): Promise<{ bot: Bot; knowledgeBase?: KnowledgeBaseBot }> {
+  if (kind === 'echo') return { bot: createEchoBot({ wordDelayMs: echoDelayMs }) };
   if (kind === 'llm') {
     if (!llm.baseURL || !llm.model) {
       throw new Error(
@@ -156,17 +182,48 @@ async function loadBot(
     }
     // Grounded on the same help center as the kb bot.
     const knowledgeBase = await createKnowledgeBaseBot({ dir: kbDir, baseUrl: kbUrl });
-    return createLlmBot({
+    const bot = createLlmBot({
       baseURL: llm.baseURL,
       model: llm.model,
       ...(llm.apiKey && { apiKey: llm.apiKey }),
       knowledgeBase,
       timeoutMs: llm.timeoutMs,
     });
+    return { bot, knowledgeBase };
   }
   // A broken article stops start-up with its file name: better than a bot that silently knows less.
-  if (kind === 'kb') return createKnowledgeBaseBot({ dir: kbDir, baseUrl: kbUrl });
+  if (kind === 'kb') {
+    const knowledgeBase = await createKnowledgeBaseBot({ dir: kbDir, baseUrl: kbUrl });
+    return { bot: knowledgeBase, knowledgeBase };
+  }
   throw new Error(`--bot must be kb, llm or echo, got "${kind}"`);
+}
+
+async function existingDir(flag: string, dir: string): Promise<string> {
+  const info = await stat(dir).catch(() => undefined);
+  if (!info?.isDirectory()) throw new Error(`--${flag}: ${dir} is not a folder (build it first?)`);
+  return dir;
+}
+
+/** Demo accounts for `npm start`; the password is public, so only ever used on an empty agent table. */
+export const DEMO_AGENTS = [
+  { email: 'ana@larkspur.example', name: 'Ana Costa', role: 'admin' as const, languages: ['en', 'es'] },
+  { email: 'ben@larkspur.example', name: 'Ben Okafor', role: 'agent' as const, languages: ['en'] },
+];
+/** Password of the demo accounts. */
+export const DEMO_PASSWORD = 'baton-demo-password';
+
+async function seedDemoAgents(agents: AgentStore | undefined): Promise<string[]> {
+  if (!agents) return [];
+  if ((await agents.listAgents()).length === 0) {
+    for (const a of DEMO_AGENTS) await agents.createAgent({ ...a, password: DEMO_PASSWORD });
+  }
+  const demo = (await agents.listAgents()).filter((a) => DEMO_AGENTS.some((d) => d.email === a.email));
+  if (demo.length === 0) return [];
+  return [
+    `  sign in to the console as ${demo.map((a) => a.email).join(' or ')}, password ${DEMO_PASSWORD}`,
+    '  (demo accounts: do not use them on a public server; add real ones with "baton-server agents add")',
+  ];
 }
 
 /** Removes `--data-dir X` / `--database-url X` (and their `=` forms) from a sub-command's flags. */
@@ -233,17 +290,34 @@ export async function main(
     throw new Error(`--identity must be required, optional or off, got "${identity}"`);
   }
   const databaseUrl = get('database-url');
+  const { bot, knowledgeBase } = await loadBot(
+    get('bot'),
+    get('kb'),
+    get('kb-url'),
+    integer('echo-delay-ms', get('echo-delay-ms')),
+    {
+      baseURL: get('llm-base-url'),
+      model: get('llm-model'),
+      apiKey: env['BATON_LLM_API_KEY'] || undefined,
+      timeoutMs: integer('llm-timeout-ms', get('llm-timeout-ms')),
+    },
+  );
+  const statics: Record<string, string> = {};
+  if (get('site') !== '') statics['/'] = await existingDir('site', get('site'));
+  if (get('console-dir') !== '') statics['/console'] = await existingDir('console-dir', get('console-dir'));
+  if (get('widget-dir') !== '') statics['/widget'] = await existingDir('widget-dir', get('widget-dir'));
   const options: StartServerOptions = {
     port: integer('port', get('port')),
     host: get('host'),
     dataDir: get('data-dir'),
     ...(databaseUrl !== '' && { databaseUrl }),
-    bot: await loadBot(get('bot'), get('kb'), get('kb-url'), integer('echo-delay-ms', get('echo-delay-ms')), {
-      baseURL: get('llm-base-url'),
-      model: get('llm-model'),
-      apiKey: env['BATON_LLM_API_KEY'] || undefined,
-      timeoutMs: integer('llm-timeout-ms', get('llm-timeout-ms')),
-    }),
+    bot,
+    ...(knowledgeBase && { knowledgeBase }),
+    site: {
+      static: statics,
+      // The kb bot's citations link to --kb-url; when that is this server's /help, publish it here.
+      ...(knowledgeBase && get('kb-url') === '/help' && { helpCenterDir: get('kb') }),
+    },
     allowedOrigins: get('allowed-origins')
       .split(',')
       .map((o) => o.trim())
@@ -257,7 +331,14 @@ export async function main(
   };
   const running = await startServer(options);
   const where = databaseUrl !== '' ? 'PostgreSQL' : `PGlite at ${options.dataDir}`;
-  process.stdout.write(`baton-server: listening on ${running.url} (storage: ${where})\n`);
+  const shown = running.url.replace('//127.0.0.1:', '//localhost:');
+  const lines = [`baton-server: listening on ${running.url} (storage: ${where})`];
+  if (statics['/']) lines.push(`  demo page      ${shown}/`);
+  if (statics['/console']) lines.push(`  agent console  ${shown}/console/`);
+  if (options.site?.helpCenterDir) lines.push(`  help center    ${shown}/help`);
+  lines.push(`  API            ${shown}/v1/capabilities`);
+  if (get('demo-agents') === '1') lines.push(...(await seedDemoAgents(running.server.agents)));
+  process.stdout.write(`${lines.join('\n')}\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -31,6 +31,10 @@ export interface AgentApiOptions {
    * elsewhere). Compared exactly. Default: none.
    */
   consoleOrigins: readonly string[];
+  /** Knowledge-base search for the console's "insert a passage". */
+  knowledgeBase?: {
+    search(query: string, locale?: string): { hits: { title: string; url: string; snippet: string }[] };
+  };
   /** Builds the context package of a conversation for the console. */
   context?: (conversationId: string) => Promise<unknown>;
 }
@@ -205,6 +209,17 @@ export function mountAgentApi(
     },
     { admin: true },
   );
+
+  route('GET', '/v1/agent/kb/search', (c) => {
+    const q = c.req.query('q') ?? '';
+    const locale = c.req.query('locale');
+    if (q.trim() === '' || q.length > 500) throw invalid('q must be 1 to 500 characters.');
+    if (!options.knowledgeBase) return json(200, { hits: [] });
+    const result = options.knowledgeBase.search(q, locale);
+    return json(200, {
+      hits: result.hits.slice(0, 8).map((h) => ({ title: h.title, url: h.url, snippet: h.snippet })),
+    });
+  });
 
   route('GET', '/v1/agent/work', async () => json(200, { items: await agents.openWork() }));
 
