@@ -7,10 +7,12 @@ import {
   IDEMPOTENCY_TTL_MS,
   PROTOCOL_VERSION,
 } from '@baton-chat/protocol';
-import type { Feature } from '@baton-chat/protocol';
+import type { Feature, Message } from '@baton-chat/protocol';
 import { createSqlAgentStore, type AgentStore } from './agents/agent-store.js';
 import { AgentStreams } from './agents/agent-stream.js';
+import { buildContextPackage, cachedSummarizer, escalationPolicy } from './agents/escalation.js';
 import { sweepHandoffs, type HubTimeouts } from './agents/hub.js';
+import type { EscalationPolicy } from './analysis/index.js';
 import { BotRunner } from './bot-runner.js';
 import type { Bot } from './bots/bot.js';
 import { createEchoBot } from './bots/echo-bot.js';
@@ -43,6 +45,17 @@ export interface BatonServerOptions {
   knowledgeBase?: {
     search(query: string, locale?: string): { hits: { title: string; url: string; snippet: string }[] };
   };
+  /**
+   * The escalation policy run on every customer message while the bot has control: sentiment,
+   * frustration cues and low-confidence answers raise the queue priority or hand the conversation
+   * to a person (see `EscalationPolicy` for the fields and defaults). `false` switches it off.
+   */
+  escalation?: Partial<EscalationPolicy> | false;
+  /**
+   * Writes the agent's summary with a language model (the LLM bot's `summarize`); without it, or when
+   * it fails or takes over 8 s, the summary is extractive.
+   */
+  summarize?: (transcript: readonly Message[], signal?: AbortSignal) => Promise<string>;
   /** Agent API (console backend) settings. */
   agentApi?: {
     /** How long a console session lasts, in ms. Default 12 h. */
@@ -198,6 +211,7 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   const ctx: ServerContext = {
     store,
     agents: storage.agents,
+    escalation: features.includes('handoff') ? escalationPolicy(options.escalation) : undefined,
     runner,
     features,
     limits: {
@@ -327,6 +341,7 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   route('/v1/conversations/:id/handoff/:handoffId/cancel', { POST: routes.cancelHandoff }, 'handoff');
   route('/v1/conversations/:id/close', { POST: routes.close });
 
+  const summarizer = options.summarize && cachedSummarizer(options.summarize, log);
   const agentStreams = ctx.agents
     ? new AgentStreams(ctx, {
         heartbeatMs: ctx.heartbeatMs,
@@ -338,6 +353,13 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
       sessionTtlMs: options.agentApi?.sessionTtlMs ?? 12 * 3_600_000,
       consoleOrigins: options.agentApi?.consoleOrigins ?? [],
       ...(options.knowledgeBase && { knowledgeBase: options.knowledgeBase }),
+      context: (id) =>
+        buildContextPackage(
+          ctx,
+          id,
+          options.knowledgeBase && ((query: string) => options.knowledgeBase!.search(query).hits.slice(0, 3)),
+          summarizer,
+        ),
     });
   }
 

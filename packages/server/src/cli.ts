@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import type { Bot } from './bots/bot.js';
 import { createEchoBot } from './bots/echo-bot.js';
 import { createKnowledgeBaseBot, type KnowledgeBaseBot } from './bots/kb/index.js';
-import { createLlmBot } from './bots/llm/index.js';
+import { createLlmBot, type LlmBot } from './bots/llm/index.js';
 import { AGENTS_USAGE, runAgentsCommand } from './agents/agents-command.js';
 import { openStorage } from './app.js';
 import { startServer, type StartServerOptions } from './node.js';
@@ -172,7 +172,7 @@ async function loadBot(
   kbUrl: string,
   echoDelayMs: number,
   llm: LlmSettings,
-): Promise<{ bot: Bot; knowledgeBase?: KnowledgeBaseBot }> {
+): Promise<{ bot: Bot; knowledgeBase?: KnowledgeBaseBot; summarize?: LlmBot['summarize'] }> {
   if (kind === 'echo') return { bot: createEchoBot({ wordDelayMs: echoDelayMs }) };
   if (kind === 'llm') {
     if (!llm.baseURL || !llm.model) {
@@ -189,7 +189,7 @@ async function loadBot(
       knowledgeBase,
       timeoutMs: llm.timeoutMs,
     });
-    return { bot, knowledgeBase };
+    return { bot, knowledgeBase, summarize: (transcript, signal) => bot.summarize(transcript, signal) };
   }
   // A broken article stops start-up with its file name: better than a bot that silently knows less.
   if (kind === 'kb') {
@@ -290,7 +290,7 @@ export async function main(
     throw new Error(`--identity must be required, optional or off, got "${identity}"`);
   }
   const databaseUrl = get('database-url');
-  const { bot, knowledgeBase } = await loadBot(
+  const { bot, knowledgeBase, summarize } = await loadBot(
     get('bot'),
     get('kb'),
     get('kb-url'),
@@ -313,6 +313,7 @@ export async function main(
     ...(databaseUrl !== '' && { databaseUrl }),
     bot,
     ...(knowledgeBase && { knowledgeBase }),
+    ...(summarize && { summarize }),
     site: {
       static: statics,
       // The kb bot's citations link to --kb-url; when that is this server's /help, publish it here.

@@ -4,6 +4,7 @@ import type { BotRunner } from './bot-runner.js';
 import type { QueueOptions } from './handoffs.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { AgentStore } from './agents/agent-store.js';
+import type { EscalationPolicy } from './analysis/index.js';
 import type { Store } from './store/store.js';
 
 /** What every route handler shares. Internal. */
@@ -11,6 +12,8 @@ export interface ServerContext {
   store: Store;
   /** Agent accounts and the hub's read models; undefined when the agent API is off. */
   agents: AgentStore | undefined;
+  /** The escalation policy applied to every customer message; undefined when switched off. */
+  escalation: Readonly<EscalationPolicy> | undefined;
   runner: BotRunner;
   features: readonly Feature[];
   limits: Limits;

@@ -26,6 +26,7 @@ export type {
 /** The LLM bot: any OpenAI-compatible endpoint, grounded on a knowledge base. */
 export { createLlmBot, LlmBotError } from './bots/llm/index.js';
 export type {
+  LlmBot,
   LlmBotErrorCode,
   LlmBotOptions,
   LlmKnowledgeBase,

@@ -429,3 +429,65 @@ describe('baton-server agents', () => {
     }
   });
 });
+
+describe('escalation', () => {
+  let s: RunningServer;
+  let ana: Console;
+  before(async () => {
+    s = await startServer(base);
+    await s.server.agents!.createAgent({ email: 'ana@example.com', name: 'Ana', password: PASSWORD });
+    ana = await signIn(s.url, 'ana@example.com');
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('hands an angry customer to a person instead of the bot, ahead of calmer ones, with a context package', async () => {
+    const calm = await escalate(s.url);
+    const c = await createConversation(s.url);
+    const first = await send(s.url, c, 'Where is my order LC-20418837? It was due on Monday.');
+    assert.notEqual(first.turnId, null, 'a calm question goes to the bot');
+    const customer = await openStream(s.url, c);
+    await customer.waitFor((e) => e.type === 'message.completed');
+    const angry = await send(
+      s.url,
+      c,
+      'This is ridiculous!!! Your service is terrible and useless, I am furious. Still no parcel.',
+    );
+    assert.equal(angry.turnId, null, 'the bot does not answer');
+    const queued = await customer.waitFor((e) => e.type === 'handoff.updated' && e.data.state === 'queued');
+    const h = queued.data as HandoffSnapshot;
+    assert.equal(h.reason, 'negative_sentiment');
+    assert.equal(h.requestedBy, 'system');
+    customer.close();
+
+    const work = (await ana.get('/v1/agent/work')).body.items as WorkItem[];
+    const ids = work.map((w) => w.conversationId);
+    assert.ok(ids.indexOf(c.id) < ids.indexOf(calm.id), 'the angry customer comes first');
+    assert.ok(work.find((w) => w.conversationId === c.id)!.priority > 0);
+
+    const detail = (await ana.get(`/v1/agent/conversations/${c.id}`)).body;
+    const ai = detail.context.ai;
+    assert.equal(ai.machineGenerated, true);
+    assert.ok(ai.sentiment.current < 0);
+    assert.ok(
+      ai.entities.some((e: { value: string }) => e.value === 'LC-20418837'),
+      JSON.stringify(ai.entities),
+    );
+    assert.match(ai.summary, /LC-20418837|order/i);
+    assert.equal(typeof ai.suggestedReply, 'string');
+    assert.equal(detail.context.reason, 'negative_sentiment');
+    assert.equal(detail.context.transcript.at(-1).text, angry.message.text);
+  });
+
+  it('hands over when the customer asks for a person in words, in Chinese too', async () => {
+    for (const text of ['Can I talk to a real person please', '转人工']) {
+      const c = await createConversation(s.url);
+      const res = await send(s.url, c, text);
+      assert.equal(res.turnId, null, text);
+      const page = await call(s.url, 'GET', `/v1/conversations/${c.id}/messages`, { token: c.token });
+      assert.equal(page.body.handoff.state, 'queued', text);
+      assert.equal(page.body.handoff.reason, 'user_requested', text);
+    }
+  });
+});

@@ -808,3 +808,93 @@ describe('LLM bot end to end through the reference server', () => {
     });
   });
 });
+
+describe('LLM summary for the agent', () => {
+  const upstream = new FakeLlm();
+  const SUMMARY = 'The customer was charged twice for order LC-20418837 and wants one charge refunded.';
+  const completion = (res: ServerResponse, content: string) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify({
+        id: 'chatcmpl-sum',
+        object: 'chat.completion',
+        created: 1_700_000_000,
+        model: MODEL,
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+      }),
+    );
+  };
+  before(() => upstream.start());
+  after(() => upstream.stop());
+  afterEach(() => upstream.reset());
+
+  test('asks the model once, without streaming, with the labelled transcript', async () => {
+    upstream.handler = (_req, res) => completion(res, ` ${SUMMARY}\n`);
+    const bot = createLlmBot({ baseURL: upstream.url, model: MODEL, apiKey: API_KEY });
+    const transcript = [
+      {
+        id: 'm1',
+        seq: 1,
+        role: 'user',
+        author: { role: 'user' },
+        text: 'I was charged twice',
+        status: 'complete',
+        createdAt: '',
+      },
+      {
+        id: 'm2',
+        seq: 2,
+        role: 'bot',
+        author: { role: 'bot' },
+        text: 'Sorry to hear that.',
+        status: 'complete',
+        createdAt: '',
+      },
+    ] satisfies Message[];
+    assert.equal(await bot.summarize(transcript), SUMMARY);
+    assert.equal(upstream.requests.length, 1);
+    const body = upstream.requests[0]!.body;
+    assert.equal(body.stream, false);
+    assert.match(body.messages[0].content, /handover notes/);
+    assert.equal(body.messages[1].content, 'Customer: I was charged twice\nAssistant: Sorry to hear that.');
+  });
+
+  test('the console gets the model summary, and the extractive one while the model fails', async () => {
+    const bot = createLlmBot({ baseURL: upstream.url, model: MODEL, apiKey: API_KEY, timeoutMs: 2000 });
+    upstream.handler = (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end('{"error":{"message":"overloaded"}}');
+    };
+    const s = await startServer({
+      port: 0,
+      dataDir: 'memory://',
+      bot: createLlmBot({ baseURL: 'http://127.0.0.1:9/v1', model: MODEL }),
+      summarize: (t, signal) => bot.summarize(t, signal),
+      log: () => undefined,
+    });
+    try {
+      await s.server.agents!.createAgent({ email: 'a@example.com', name: 'A', password: 'a long password' });
+      const login = await fetch(`${s.url}/v1/agent/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'a@example.com', password: 'a long password' }),
+      });
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0]!;
+      const c = await createConversation(s.url);
+      await call(s.url, 'POST', `/v1/conversations/${c.id}/handoff`, { token: c.token, body: {} });
+      await send(s.url, c, 'I was charged twice for order LC-20418837');
+      const context = async () =>
+        (await call(s.url, 'GET', `/v1/agent/conversations/${c.id}`, { headers: { cookie } })).body.context;
+      const fallback = await context();
+      assert.notEqual(fallback.ai.summary, SUMMARY);
+      assert.match(fallback.ai.summary, /LC-20418837/);
+      upstream.handler = (_req, res) => completion(res, SUMMARY);
+      assert.equal((await context()).ai.summary, SUMMARY);
+      const calls = upstream.requests.length;
+      await context();
+      assert.equal(upstream.requests.length, calls, 'an unchanged conversation is summarized once');
+    } finally {
+      await s.close();
+    }
+  });
+});

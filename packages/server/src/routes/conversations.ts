@@ -16,6 +16,7 @@ import type {
   CreateConversationResponse,
   FeedbackRecordedData,
   HandoffReason,
+  HandoffRequester,
   HandoffResponse,
   HandoffSnapshot,
   HistoryResponse,
@@ -38,7 +39,8 @@ import {
   optionalString,
   readJsonBody,
 } from '../http/http.js';
-import type { ConversationRecord, TurnRecord } from '../store/store.js';
+import { decideAfter } from '../agents/escalation.js';
+import type { ConversationRecord, ConversationTx, TurnRecord } from '../store/store.js';
 import { finishActiveTurn } from '../turns.js';
 
 const SHORT = 256;
@@ -319,6 +321,8 @@ export async function send(ctx: ServerContext, c: Context): Promise<Response> {
   }
   try {
     if (conversation.status === 'closed') throw closedError();
+    // The escalation analyzer reads the transcript before the transaction (one connection on PGlite).
+    const decision = await decideAfter(ctx, conversation.id, text, conversation.locale);
     // One turn at a time: the running answer stops (its buffered text written) before the new message.
     await ctx.runner.interrupt(conversation.id);
     const result = await ctx.store.withConversation(conversation.id, async (tx) => {
@@ -344,7 +348,15 @@ export async function send(ctx: ServerContext, c: Context): Promise<Response> {
       ]);
       const message = (await tx.getMessage((created!.data as { id: string }).id)) as Message;
       let turn: TurnRecord | null = null;
-      if (tx.conversation.control === 'bot') {
+      if (decision && decision.priority > 0) await raisePriority(tx, decision.priority);
+      if (tx.conversation.control === 'bot' && decision?.action === 'handoff') {
+        // The analyzer hands over instead of letting the bot answer.
+        await openHandoff(ctx, tx, {
+          reason: decision.reason,
+          requestedBy: 'system',
+          routing: { priority: decision.priority },
+        });
+      } else if (tx.conversation.control === 'bot') {
         turn = {
           id: newId('turn'),
           conversationId: c0.id,
@@ -361,6 +373,7 @@ export async function send(ctx: ServerContext, c: Context): Promise<Response> {
       return { response, turn, message, conversation: tx.conversation };
     });
     if (result.turn) ctx.runner.start(result.conversation, result.turn, result.message);
+    if (decision && (decision.priority > 0 || decision.action === 'handoff')) void ctx.refreshQueue();
     return json(201, result.response);
   } catch (error) {
     await ctx.store
@@ -495,32 +508,65 @@ export async function requestHandoff(ctx: ServerContext, c: Context): Promise<Re
   if (existing && !isTerminalHandoff(existing.state))
     return json(200, { handoff: existing } satisfies HandoffResponse);
 
+  // Frustration so far sets the priority of the new handoff.
+  const decision = await decideAfter(ctx, conversation.id, undefined, conversation.locale);
   await ctx.runner.interrupt(conversation.id);
   const outcome = await ctx.store.withConversation(conversation.id, async (tx) => {
     if (tx.conversation.status === 'closed') throw closedError();
     const current = await tx.currentHandoff();
     if (current && !isTerminalHandoff(current.state)) return { status: 200, handoff: current };
-    await finishActiveTurn(tx, 'handoff');
-    const at = new Date().toISOString();
-    const requested = await applyHandoff(tx, current, {
-      type: 'request',
-      id: newId('ho'),
+    const queued = await openHandoff(ctx, tx, {
       reason: reason as HandoffReason,
       requestedBy: 'user',
       ...(note !== undefined && { note }),
-      at,
-    });
-    const routing = { ...(skill !== undefined && { skill }), ...(language !== undefined && { language }) };
-    await tx.setHandoffRouting(requested.id, routing);
-    const queue = queueInfoFor(await tx.waitingHandoffs(), requested.id, routing, ctx.queue);
-    const queued = await applyHandoff(tx, requested, {
-      type: 'enqueue',
-      queue,
-      at: new Date().toISOString(),
+      routing: {
+        ...(skill !== undefined && { skill }),
+        ...(language !== undefined && { language }),
+        priority: decision?.priority ?? 0,
+      },
     });
     return { status: 201, handoff: queued };
   });
   return json(outcome.status, { handoff: outcome.handoff } satisfies HandoffResponse);
+}
+
+/**
+ * Opens a handoff inside `tx`: finishes the running bot turn (`finishReason: "handoff"`), requests,
+ * stores the routing and enqueues with the queue position. The conversation must have none open.
+ */
+async function openHandoff(
+  ctx: ServerContext,
+  tx: ConversationTx,
+  input: {
+    reason: HandoffReason;
+    requestedBy: HandoffRequester;
+    note?: string;
+    routing: { skill?: string; language?: string; priority?: number };
+  },
+): Promise<HandoffSnapshot> {
+  await finishActiveTurn(tx, 'handoff');
+  const requested = await applyHandoff(tx, await tx.currentHandoff(), {
+    type: 'request',
+    id: newId('ho'),
+    reason: input.reason,
+    requestedBy: input.requestedBy,
+    ...(input.note !== undefined && { note: input.note }),
+    at: new Date().toISOString(),
+  });
+  await tx.setHandoffRouting(requested.id, input.routing);
+  const queue = queueInfoFor(await tx.waitingHandoffs(), requested.id, input.routing, ctx.queue);
+  return applyHandoff(tx, requested, { type: 'enqueue', queue, at: new Date().toISOString() });
+}
+
+/** Raises the priority of the conversation's waiting handoff (never lowers it). */
+async function raisePriority(tx: ConversationTx, priority: number): Promise<void> {
+  const waiting = (await tx.waitingHandoffs()).find((w) => w.conversationId === tx.conversation.id);
+  if (!waiting || waiting.priority >= priority) return;
+  await tx.setHandoffRouting(waiting.snapshot.id, {
+    ...(waiting.skill !== undefined && { skill: waiting.skill }),
+    ...(waiting.language !== undefined && { language: waiting.language }),
+    priority,
+  });
 }
 
 /** `POST .../handoff/{handoffId}/cancel`: leave the queue (or end an active handoff, back to the bot). */

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { Citation, Suggestion } from '@baton-chat/protocol';
+import type { Citation, Message, Suggestion } from '@baton-chat/protocol';
 import type { Bot, BotChunk, BotTurn } from '../bot.js';
 import { hasMessages, messagesFor } from '../kb/messages.js';
 import { detectLanguage, languageOf } from '../kb/tokenizer.js';
@@ -92,7 +92,31 @@ const DEFAULT_PERSONA =
  * });
  * await startServer({ bot });
  */
-export function createLlmBot(options: LlmBotOptions): Bot {
+/** An LLM bot: a {@link Bot} that can also summarize a conversation for the agent who takes over. */
+export interface LlmBot extends Bot {
+  /**
+   * Summarizes a transcript in two or three sentences for an agent (what the customer wants, what was
+   * tried, what is still open), in the language of the transcript. One non-streamed request, aborted by
+   * `signal` or after the bot's `timeoutMs`.
+   * @throws LlmBotError with a safe message when the endpoint fails or answers nothing.
+   */
+  summarize(transcript: readonly Message[], signal?: AbortSignal): Promise<string>;
+}
+
+const SUMMARY_PROMPT =
+  'You write handover notes for customer-service agents. Summarize the conversation below in at most ' +
+  'three short sentences: what the customer wants, what the assistant already answered or tried, and ' +
+  'what is still open. Keep order numbers and amounts exactly. Write in the language the customer used. ' +
+  'Do not address the customer; do not invent facts.';
+
+const SPEAKER: Record<Message['role'], string> = {
+  user: 'Customer',
+  bot: 'Assistant',
+  agent: 'Agent',
+  system: 'System',
+};
+
+export function createLlmBot(options: LlmBotOptions): LlmBot {
   if (!options.baseURL) throw new Error('createLlmBot: baseURL is required (BATON_LLM_BASE_URL)');
   if (!options.model) throw new Error('createLlmBot: model is required (BATON_LLM_MODEL)');
   const timeoutMs = options.timeoutMs ?? 60_000;
@@ -121,6 +145,41 @@ export function createLlmBot(options: LlmBotOptions): Bot {
   return {
     id: options.id ?? 'llm-bot',
     name: options.name ?? 'Assistant',
+
+    async summarize(transcript: readonly Message[], signal?: AbortSignal): Promise<string> {
+      const lines = transcript
+        .filter((m) => m.status !== 'retracted' && m.text.trim() !== '')
+        .slice(-30)
+        .map((m) => `${SPEAKER[m.role]}: ${m.text.slice(0, 1500)}`);
+      const upstream = new AbortController();
+      const onAbort = (): void => upstream.abort();
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(() => upstream.abort(), timeoutMs);
+      try {
+        const response = await client.chat.completions.create(
+          {
+            model: options.model,
+            messages: [
+              { role: 'system', content: SUMMARY_PROMPT },
+              { role: 'user', content: lines.join('\n') },
+            ],
+            stream: false,
+            temperature: 0.2,
+            max_tokens: 220,
+          },
+          { signal: upstream.signal },
+        );
+        const text = response.choices[0]?.message?.content?.trim();
+        if (!text) throw new LlmBotError('empty', 'The language model service returned an empty summary.');
+        return text;
+      } catch (error) {
+        if (upstream.signal.aborted && !signal?.aborted) throw timeoutError(timeoutMs);
+        throw toLlmBotError(error, apiKey, false);
+      } finally {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+      }
+    },
 
     async *answer(turn: BotTurn): AsyncIterable<BotChunk> {
       const { signal, question } = turn;
