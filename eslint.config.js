@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import lit from 'eslint-plugin-lit';
+import litA11y from 'eslint-plugin-lit-a11y';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'bench-results/**', '.baton-data/**'] },
@@ -21,6 +23,15 @@ export default tseslint.config(
   {
     files: ['scripts/**', 'examples/**/src/main.ts', '**/*.config.*', 'packages/*/bin/**'],
     rules: { 'no-console': 'off' },
+  },
+  // Lit templates of the widget: template correctness and accessibility of the markup they hold.
+  {
+    files: ['packages/widget/src/**/*.ts'],
+    ...lit.configs['flat/recommended'],
+  },
+  {
+    files: ['packages/widget/src/**/*.ts'],
+    ...litA11y.configs.recommended,
   },
   {
     files: ['**/test/**'],

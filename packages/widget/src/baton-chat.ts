@@ -1,0 +1,790 @@
+import { createChat, createIdbPersister } from '@baton-chat/core';
+import type { Chat, ChatMessage, ChatSnapshot, CreateChatOptions } from '@baton-chat/core';
+import { LitElement, html, nothing } from 'lit';
+import type { PropertyValues, TemplateResult } from 'lit';
+import { guard } from 'lit/directives/guard.js';
+import { repeat } from 'lit/directives/repeat.js';
+import { ChatController } from './chat-controller.js';
+import { emit } from './events.js';
+import type { BatonErrorDetail } from './events.js';
+import {
+  botIcon,
+  chatIcon,
+  chevronIcon,
+  closeIcon,
+  personIcon,
+  sendIcon,
+  stopIcon,
+  thumbDownIcon,
+  thumbUpIcon,
+} from './icons.js';
+import { en } from './locale.js';
+import type { BatonLocale } from './locale.js';
+import { markdown } from './markdown.js';
+import { styles } from './styles.js';
+
+/** How `<baton-chat>` is laid out: a launcher with a floating panel, or a panel filling its container. */
+export type BatonChatMode = 'floating' | 'inline';
+/** Colour scheme: `light`, `dark`, or `auto` (follows `prefers-color-scheme`). */
+export type BatonChatTheme = 'light' | 'dark' | 'auto';
+
+type HandoffState = NonNullable<ChatSnapshot['handoff']>['state'];
+const WAITING: ReadonlySet<HandoffState> = new Set(['requested', 'queued', 'assigned']);
+const ANNOUNCE_MAX_CHARS = 600;
+
+const initials = (name: string): string =>
+  name
+    .split(/\s+/)
+    .filter((w) => /^\p{L}/u.test(w))
+    .slice(0, 2)
+    .map((w) => w[0]!.toUpperCase())
+    .join('') || '?';
+
+const safeHttpUrl = (value: string): string | undefined => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * The Baton chat widget: a launcher and a floating panel (or an inline panel) showing one conversation
+ * with the bot and, after a handoff, a human agent. Streams answers as rendered markdown, shows handoff
+ * state, per-message status and an offline banner, and announces finished answers politely.
+ *
+ * Give it a `server` (it creates and owns a `@baton-chat/core` client with IndexedDB storage) or a
+ * ready `chat` client of your own (then you own its lifetime).
+ *
+ * @example
+ * ```html
+ * <script type="module">import '@baton-chat/widget';</script>
+ * <baton-chat server="https://support.example.com"></baton-chat>
+ * ```
+ *
+ * @slot header - Replaces the title in the header (keep it short: one line).
+ * @slot launcher-icon - Replaces the speech-bubble icon of the launcher.
+ * @slot empty - Shown in an empty conversation instead of the greeting.
+ *
+ * @csspart launcher - The round button that opens and closes the panel (floating mode).
+ * @csspart badge - The unread count on the launcher.
+ * @csspart panel - The chat panel.
+ * @csspart header - The header bar with the title, state and actions.
+ * @csspart avatar - The avatar in the header (bot icon, or the agent's initials).
+ * @csspart title - The title text.
+ * @csspart state - The state line (bot, waiting with position, agent name, offline).
+ * @csspart handoff-button - "Talk to a person" / "Cancel request".
+ * @csspart close-button - The close button in the header (floating mode).
+ * @csspart banner - The offline or error banner.
+ * @csspart thread - The scrolling conversation (role=log).
+ * @csspart empty - The greeting shown in an empty conversation.
+ * @csspart message - Every message row; also `message-user`, `message-bot`, `message-agent`, `message-system`.
+ * @csspart author - The author line above a message.
+ * @csspart bubble - The bubble holding a message's text.
+ * @csspart message-status - Status under own messages (sending, waiting for connection, not sent).
+ * @csspart retry-button - Sends a failed message again.
+ * @csspart citations - Sources under a bot answer.
+ * @csspart feedback - The thumbs under a bot answer.
+ * @csspart suggestions - Quick replies after the last bot answer.
+ * @csspart suggestion - One quick reply.
+ * @csspart progress - What the bot or agent is doing before text arrives.
+ * @csspart stop-button - Stops the answer being streamed.
+ * @csspart composer - The message form.
+ * @csspart input - The message text area.
+ * @csspart send-button - The send button.
+ *
+ * @cssproperty --baton-font - Font family. Default: the system UI font.
+ * @cssproperty --baton-font-size - Base font size. Default: 15px.
+ * @cssproperty --baton-bg - Panel background.
+ * @cssproperty --baton-surface - Secondary surfaces (input, hover).
+ * @cssproperty --baton-fg - Text colour.
+ * @cssproperty --baton-muted - Secondary text colour (AA on --baton-bg).
+ * @cssproperty --baton-border - Borders and separators.
+ * @cssproperty --baton-accent - Brand colour: launcher, own bubbles, links, buttons.
+ * @cssproperty --baton-accent-fg - Text on the accent colour.
+ * @cssproperty --baton-header-bg - Header background. Default: the accent.
+ * @cssproperty --baton-header-fg - Header text. Default: the accent text colour.
+ * @cssproperty --baton-user-bg - Own message bubbles. Default: the accent.
+ * @cssproperty --baton-user-fg - Text of own message bubbles.
+ * @cssproperty --baton-bot-bg - Bot answer bubbles.
+ * @cssproperty --baton-agent-bg - Human agent bubbles.
+ * @cssproperty --baton-agent-accent - Agent name and avatar colour.
+ * @cssproperty --baton-danger - Errors (failed messages).
+ * @cssproperty --baton-banner-bg - Offline banner background.
+ * @cssproperty --baton-banner-fg - Offline banner text.
+ * @cssproperty --baton-code-bg - Background of code in answers.
+ * @cssproperty --baton-radius - Corner radius of the panel and bubbles. Default: 16px.
+ * @cssproperty --baton-panel-width - Floating panel width. Default: 380px.
+ * @cssproperty --baton-panel-height - Floating panel height. Default: 640px.
+ * @cssproperty --baton-offset - Distance of the launcher and panel from the viewport edge. Default: 20px.
+ * @cssproperty --baton-launcher-size - Launcher diameter. Default: 56px.
+ * @cssproperty --baton-shadow - Shadow of the launcher and panel.
+ * @cssproperty --baton-z-index - Stacking order of the launcher and panel. Default: 2147483000.
+ *
+ * @event baton-open - The panel opened.
+ * @event baton-close - The panel closed.
+ * @event baton-send - Before a message is sent (`detail.text`); cancelable.
+ * @event baton-handoff-request - The user asked for a person; cancelable.
+ * @event baton-feedback - A thumb on a bot answer (`detail.messageId`, `detail.value`).
+ * @event baton-message - A bot, agent or system message finished arriving (`detail.message`).
+ * @event baton-error - An action failed (`detail.action`, `detail.error`).
+ */
+export class BatonChat extends LitElement {
+  static override styles = styles;
+
+  static override properties = {
+    server: { type: String },
+    mode: { type: String, reflect: true },
+    open: { type: Boolean, reflect: true },
+    theme: { type: String, reflect: true },
+    position: { type: String, reflect: true },
+    imageHosts: {
+      attribute: 'image-hosts',
+      converter: {
+        fromAttribute: (value: string | null) => (value ?? '').split(/[\s,]+/).filter(Boolean),
+        toAttribute: (value: readonly string[]) => value.join(' '),
+      },
+    },
+    locale: { attribute: false },
+    chatOptions: { attribute: false },
+    _draft: { state: true },
+    _error: { state: true },
+  };
+
+  /** Base URL of the Baton server. With it (and no `chat`), the element creates and owns its client. */
+  declare server: string | undefined;
+  /** `floating` (default): launcher plus panel. `inline`: the panel fills the element. */
+  declare mode: BatonChatMode;
+  /** Whether the floating panel is open. Ignored inline. Default false. */
+  declare open: boolean;
+  /** Colour scheme. Default `light`. */
+  declare theme: BatonChatTheme;
+  /** Side of the viewport for the launcher and panel: `right` (default) or `left`. */
+  declare position: 'right' | 'left';
+  /**
+   * Hosts whose images may load in answers (`image-hosts="cdn.example.com *.shop.example"`). Default
+   * none: images from other hosts are shown as links, so answers cannot leak data through image URLs.
+   */
+  declare imageHosts: readonly string[];
+  /** Every string the widget shows. Default English (`en`). */
+  declare locale: BatonLocale;
+  /**
+   * Extra options for the client created from `server` (user identity, metadata, persister, ...). Set it
+   * before the element's first update; setting it again later creates a new client.
+   */
+  declare chatOptions: Omit<CreateChatOptions, 'server'> | undefined;
+  declare _draft: string;
+  declare _error: string;
+
+  readonly #controller = new ChatController(this);
+  #externalChat: Chat | undefined;
+  #ownChat: Chat | undefined;
+  #ownServer: string | undefined;
+  #primed = false;
+  #primeToken = 0;
+  #seen = new Set<string>();
+  #handoffKey = '';
+  #stickToBottom = true;
+  #markReadQueued = false;
+  #scrollQueued = false;
+  #pendingAnnouncements: { key?: string; text: string }[] = [];
+
+  constructor() {
+    super();
+    this.mode = 'floating';
+    this.open = false;
+    this.theme = 'light';
+    this.position = 'right';
+    this.imageHosts = [];
+    this.locale = en;
+    this.chatOptions = undefined;
+    this._draft = '';
+    this._error = '';
+  }
+
+  /** A client of your own (see `@baton-chat/core`). It wins over `server`; you destroy it. */
+  get chat(): Chat | undefined {
+    return this.#externalChat ?? this.#ownChat;
+  }
+
+  set chat(chat: Chat | undefined) {
+    const old = this.chat;
+    this.#externalChat = chat;
+    if (chat) this.#dropOwnChat();
+    this.#bind();
+    this.requestUpdate('chat', old);
+  }
+
+  /** The current snapshot of the bound client. */
+  get snapshot(): ChatSnapshot {
+    return this.#controller.snapshot;
+  }
+
+  /** Opens the panel and moves focus to the message field. */
+  async show(): Promise<void> {
+    if (this.mode !== 'inline' && this.open) return this.#focusInput();
+    this.open = true;
+    emit(this, 'baton-open', {});
+    await this.updateComplete;
+    this.#scrollToEnd();
+    this.#focusInput();
+  }
+
+  /** Closes the panel and returns focus to the launcher. */
+  async hide(): Promise<void> {
+    if (!this.open) return;
+    this.open = false;
+    emit(this, 'baton-close', {});
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLButtonElement>('.launcher')?.focus();
+  }
+
+  /** Opens the panel when closed, closes it when open. */
+  toggle(): Promise<void> {
+    return this.open ? this.hide() : this.show();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    // The client is created in the first update, after the page had a chance to set chatOptions.
+    this.requestUpdate();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#dropOwnChat();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    this.#bind(changed.has('chatOptions') && changed.get('chatOptions') !== undefined);
+    this.#track(this.snapshot);
+  }
+
+  protected override updated(): void {
+    if (this.#stickToBottom) this.#scheduleScroll();
+    this.#flushAnnouncements();
+    const chat = this.chat;
+    if (chat && this.#visible() && this.snapshot.unread > 0 && !this.#markReadQueued) {
+      // After this update, not inside it: marking read changes the snapshot and renders again.
+      this.#markReadQueued = true;
+      queueMicrotask(() => {
+        this.#markReadQueued = false;
+        if (this.chat === chat && this.#visible()) chat.markRead();
+      });
+    }
+  }
+
+  #visible(): boolean {
+    return this.mode === 'inline' || this.open;
+  }
+
+  #bind(recreate = false): void {
+    if (!this.isConnected) return;
+    if (
+      !this.#externalChat &&
+      this.server &&
+      (recreate || this.server !== this.#ownServer || !this.#ownChat)
+    ) {
+      this.#dropOwnChat();
+      this.#ownServer = this.server;
+      const options = this.chatOptions;
+      this.#ownChat = createChat({
+        ...options,
+        persister: options?.persister ?? createIdbPersister(),
+        server: this.server,
+      });
+    } else if (!this.server && this.#ownChat) {
+      this.#dropOwnChat();
+    }
+    const chat = this.chat;
+    if (chat === this.#controller.chat) return;
+    this.#controller.chat = chat;
+    this.#primed = false;
+    this.#seen.clear();
+    this.#handoffKey = '';
+    const token = ++this.#primeToken;
+    // Restored history is not announced: only what arrives after the client is ready.
+    void chat?.ready
+      .catch(() => undefined)
+      .then(() => {
+        if (token !== this.#primeToken) return;
+        this.#track(this.snapshot);
+        this.#primed = true;
+      });
+  }
+
+  #dropOwnChat(): void {
+    const own = this.#ownChat;
+    this.#ownChat = undefined;
+    this.#ownServer = undefined;
+    if (own) {
+      if (this.#controller.chat === own) this.#controller.chat = undefined;
+      void own.destroy().catch(() => undefined);
+    }
+  }
+
+  // Finds messages that finished and handoff changes since the last render, for the live region and
+  // `baton-message`. Runs before render; the text is read from the rendered bubble afterwards.
+  #track(s: ChatSnapshot): void {
+    for (const m of s.messages) {
+      if (m.role === 'user' || m.status === 'streaming' || this.#seen.has(m.key)) continue;
+      this.#seen.add(m.key);
+      if (!this.#primed) continue;
+      emit(this, 'baton-message', { message: m });
+      if (!m.retracted) this.#pendingAnnouncements.push({ key: m.key, text: '' });
+    }
+    const h = s.handoff;
+    const key = h ? `${h.id}:${h.state}` : '';
+    if (key !== this.#handoffKey) {
+      this.#handoffKey = key;
+      if (this.#primed && h) {
+        this.#pendingAnnouncements.push({ text: this.locale.handoffStates[h.state](h.agent?.name) });
+      }
+    }
+  }
+
+  #flushAnnouncements(): void {
+    if (!this.#pendingAnnouncements.length) return;
+    const parts: string[] = [];
+    for (const a of this.#pendingAnnouncements) {
+      if (a.key === undefined) {
+        parts.push(this.locale.announceHandoff(a.text));
+        continue;
+      }
+      const row = this.renderRoot.querySelector(`[data-key="${CSS.escape(a.key)}"]`);
+      const m = this.snapshot.messages.find((x) => x.key === a.key);
+      const text = (row?.querySelector('.bubble')?.textContent ?? m?.text ?? '').replace(/\s+/g, ' ').trim();
+      if (!text || !m) continue;
+      const clipped = text.length > ANNOUNCE_MAX_CHARS ? `${text.slice(0, ANNOUNCE_MAX_CHARS)}…` : text;
+      parts.push(this.locale.announceAnswer(this.#authorName(m), clipped));
+    }
+    this.#pendingAnnouncements = [];
+    // Written directly (no template binding): announcing must not cost another render.
+    const region = this.renderRoot.querySelector('.live');
+    if (parts.length && region) region.textContent = parts.join(' ');
+  }
+
+  // At most one scroll per frame, after the frame's updates: several deltas can arrive in one frame and
+  // reading scrollHeight after each would force a layout each time.
+  #scheduleScroll(): void {
+    if (this.#scrollQueued) return;
+    this.#scrollQueued = true;
+    requestAnimationFrame(() => {
+      this.#scrollQueued = false;
+      if (this.#stickToBottom) this.#scrollToEnd();
+    });
+  }
+
+  #scrollToEnd(): void {
+    const thread = this.renderRoot.querySelector('.thread');
+    if (thread) thread.scrollTop = thread.scrollHeight;
+  }
+
+  #focusInput(): void {
+    this.renderRoot.querySelector<HTMLTextAreaElement>('textarea')?.focus();
+  }
+
+  #fail(action: BatonErrorDetail['action'], error: unknown): void {
+    this._error = this.locale.error;
+    emit(this, 'baton-error', { action, error });
+  }
+
+  /** Sends `text` as the user, after a cancelable `baton-send`. Resolves once handed to the client. */
+  async send(text: string): Promise<void> {
+    const chat = this.chat;
+    const trimmed = text.trim();
+    if (!chat || !trimmed) return;
+    if (!emit(this, 'baton-send', { text: trimmed }, true)) return;
+    this._error = '';
+    this.#stickToBottom = true;
+    // A refused message stays in the thread as `failed` with Retry; the event tells the page.
+    await chat.send(trimmed).catch((error: unknown) => this.#fail('send', error));
+  }
+
+  /** Asks for a person, after a cancelable `baton-handoff-request`. */
+  async requestHuman(): Promise<void> {
+    const chat = this.chat;
+    if (!chat || !emit(this, 'baton-handoff-request', {}, true)) return;
+    this._error = '';
+    await chat.requestHuman().catch((error: unknown) => this.#fail('handoff', error));
+  }
+
+  #onSubmit(event: Event): void {
+    event.preventDefault();
+    const text = this._draft;
+    if (!text.trim()) return;
+    this._draft = '';
+    this.chat?.setTyping(false);
+    void this.send(text);
+  }
+
+  #onInput(event: Event): void {
+    this._draft = (event.target as HTMLTextAreaElement).value;
+    this.chat?.setTyping(this._draft.length > 0);
+  }
+
+  #onInputKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.#onSubmit(event);
+    }
+  }
+
+  #onPanelKeydown(event: KeyboardEvent): void {
+    if (event.key === 'Escape' && this.mode !== 'inline' && this.open) {
+      event.stopPropagation();
+      void this.hide();
+    }
+  }
+
+  #onThreadScroll(event: Event): void {
+    const t = event.target as HTMLElement;
+    this.#stickToBottom = t.scrollHeight - t.scrollTop - t.clientHeight < 48;
+  }
+
+  #stop(): void {
+    void this.chat?.stop().catch((error: unknown) => this.#fail('stop', error));
+  }
+
+  #retry(m: ChatMessage): void {
+    void this.chat?.retry(m.key).catch((error: unknown) => this.#fail('retry', error));
+  }
+
+  #cancelHandoff(): void {
+    void this.chat?.cancelHandoff().catch((error: unknown) => this.#fail('cancel-handoff', error));
+  }
+
+  #feedback(m: ChatMessage, value: 'up' | 'down'): void {
+    if (!m.id || !this.chat) return;
+    emit(this, 'baton-feedback', { messageId: m.id, value });
+    void this.chat.sendFeedback(m.id, value).catch((error: unknown) => this.#fail('feedback', error));
+  }
+
+  #suggest(label: string, text: string | undefined, action: string | undefined): void {
+    if (action === 'handoff') void this.requestHuman();
+    else void this.send(text ?? label);
+  }
+
+  #authorName(m: ChatMessage): string {
+    const l = this.locale;
+    if (m.role === 'user') return l.authorYou;
+    if (m.role === 'system') return l.authorSystem;
+    return m.author.name || (m.role === 'agent' ? l.authorAgent : l.authorBot);
+  }
+
+  protected override render(): TemplateResult {
+    const floating = this.mode !== 'inline';
+    const l = this.locale;
+    const s = this.snapshot;
+    const unread = floating && !this.open ? s.unread : 0;
+    return html`
+      ${
+        floating
+          ? html`<button
+              part="launcher"
+              class="launcher ${this.open ? 'is-open' : ''}"
+              aria-label=${this.open ? l.closeChat : l.openChat}
+              aria-expanded=${this.open ? 'true' : 'false'}
+              aria-controls="panel"
+              @click=${() => void this.toggle()}
+            >
+              ${this.open ? chevronIcon : html`<slot name="launcher-icon">${chatIcon}</slot>`}
+              ${
+                unread > 0
+                  ? html`<span part="badge" class="badge"
+                      ><span aria-hidden="true">${unread > 99 ? '99+' : unread}</span
+                      ><span class="sr-only">${l.unread(unread)}</span></span
+                    >`
+                  : nothing
+              }
+            </button>`
+          : nothing
+      }
+      <section
+        id="panel"
+        part="panel"
+        class="panel ${floating ? 'floating' : 'inline'}"
+        role=${floating ? 'dialog' : 'region'}
+        aria-labelledby="title"
+        lang=${l.lang}
+        dir=${l.dir}
+        ?hidden=${floating && !this.open}
+        @keydown=${this.#onPanelKeydown}
+      >
+        ${this.#renderHeader(s, floating)} ${this.#renderBanner(s)} ${this.#renderThread(s)}
+        ${this.#renderComposer(s)}
+        <div class="sr-only live" role="status" aria-live="polite"></div>
+      </section>
+    `;
+  }
+
+  #renderHeader(s: ChatSnapshot, floating: boolean): TemplateResult {
+    const l = this.locale;
+    const h = s.handoff;
+    const waiting = h !== null && WAITING.has(h.state);
+    const active = h?.state === 'active';
+    let line: TemplateResult | string;
+    let dot = '';
+    if (s.connection === 'offline') {
+      line = l.stateOffline;
+      dot = 'offline';
+    } else if (s.status === 'closed') {
+      line = l.stateClosed;
+      dot = 'offline';
+    } else if (waiting && h.state === 'assigned') {
+      line = l.stateConnecting(h.agent?.name);
+      dot = 'waiting';
+    } else if (waiting) {
+      const bits = [l.stateWaiting];
+      if (h.queue?.position) bits.push(l.queuePosition(h.queue.position));
+      if (h.queue?.estimatedWaitSeconds)
+        bits.push(l.estimatedWait(Math.ceil(h.queue.estimatedWaitSeconds / 60)));
+      line = bits.join(' · ');
+      dot = 'waiting';
+    } else if (active) {
+      line = l.stateAgent(h.agent?.name ?? l.authorAgent);
+    } else {
+      line = l.stateBot;
+    }
+    const canAsk = s.status !== 'closed' && !waiting && !active;
+    return html`<header part="header">
+      <div part="avatar" class="avatar" aria-hidden="true">
+        ${active ? initials(h.agent?.name ?? l.authorAgent) : botIcon}
+      </div>
+      <div class="titles">
+        <slot name="header"><h2 part="title" id="title">${l.chatTitle}</h2></slot>
+        <p part="state" class="state"><span class="dot ${dot}"></span>${line}</p>
+      </div>
+      ${
+        canAsk
+          ? html`<button part="handoff-button" class="header-button" @click=${() => void this.requestHuman()}>
+              ${personIcon}<span>${l.talkToPerson}</span>
+            </button>`
+          : waiting
+            ? html`<button part="handoff-button" class="header-button" @click=${() => this.#cancelHandoff()}>
+                ${l.cancelRequest}
+              </button>`
+            : nothing
+      }
+      ${
+        floating
+          ? html`<button
+              part="close-button"
+              class="icon-button"
+              aria-label=${l.closeChat}
+              @click=${() => void this.hide()}
+            >
+              ${closeIcon}
+            </button>`
+          : nothing
+      }
+    </header>`;
+  }
+
+  #renderBanner(s: ChatSnapshot): TemplateResult | typeof nothing {
+    const l = this.locale;
+    if (s.connection === 'offline') return html`<div part="banner" class="banner">${l.offlineBanner}</div>`;
+    if (this._error) return html`<div part="banner" class="banner" role="alert">${this._error}</div>`;
+    return nothing;
+  }
+
+  #renderThread(s: ChatSnapshot): TemplateResult {
+    const l = this.locale;
+    const last = s.messages.at(-1);
+    const streaming = s.messages.some((m) => m.status === 'streaming');
+    const suggestions =
+      last && last.role === 'bot' && last.status === 'complete' && s.control === 'bot'
+        ? last.suggestions
+        : undefined;
+    const typing = s.typing[0];
+    return html`<div
+      part="thread"
+      class="thread"
+      role="log"
+      aria-live="off"
+      aria-label=${l.thread}
+      tabindex="0"
+      @scroll=${this.#onThreadScroll}
+    >
+      ${
+        s.messages.length === 0
+          ? html`<div part="empty" class="empty">
+              <slot name="empty"><strong>${l.emptyTitle}</strong>${l.emptyBody}</slot>
+            </div>`
+          : repeat(
+              s.messages,
+              (m) => m.key,
+              // Messages are immutable: an unchanged one is skipped, so a token costs the same with a
+              // long history as with a short one.
+              (m) => guard([m, this.locale, this.imageHosts], () => this.#renderMessage(m)),
+            )
+      }
+      ${
+        s.progress && !streaming
+          ? html`<div part="progress" class="progress">
+              <span class="dots" aria-hidden="true"><span></span><span></span><span></span></span>${
+                s.progress.label ?? ''
+              }
+            </div>`
+          : typing
+            ? html`<div part="progress" class="progress">
+                <span class="dots" aria-hidden="true"><span></span><span></span><span></span></span
+                >${l.typing(typing.name ?? l.authorAgent)}
+              </div>`
+            : nothing
+      }
+      ${
+        suggestions?.length
+          ? html`<div part="suggestions" class="suggestions" role="group" aria-label=${l.suggestions}>
+              ${suggestions.map(
+                (x) =>
+                  html`<button
+                    part="suggestion"
+                    class="suggestion"
+                    @click=${() => this.#suggest(x.label, x.text, x.action)}
+                  >
+                    ${x.label}
+                  </button>`,
+              )}
+            </div>`
+          : nothing
+      }
+    </div>`;
+  }
+
+  #renderMessage(m: ChatMessage): TemplateResult {
+    const l = this.locale;
+    const role = m.role;
+    const name = this.#authorName(m);
+    const streaming = m.status === 'streaming';
+    let content: unknown;
+    if (m.retracted) content = html`<span class="retracted">—</span>`;
+    else if (role === 'user' || role === 'system') content = html`<span class="plain">${m.text}</span>`;
+    else content = html`<div class="md">${markdown(m.text, !streaming, this.imageHosts)}</div>`;
+    const avatar =
+      role === 'bot'
+        ? html`<div class="avatar small" aria-hidden="true">${botIcon}</div>`
+        : role === 'agent'
+          ? html`<div class="avatar small agent" aria-hidden="true">${initials(name)}</div>`
+          : nothing;
+    return html`<div
+      part="message message-${role}"
+      class="msg ${role} ${m.status === 'failed' ? 'failed' : ''}"
+      data-key=${m.key}
+    >
+      ${avatar}
+      <div class="body">
+        ${
+          role === 'bot' || role === 'agent'
+            ? html`<div part="author" class="author">${name}</div>`
+            : html`<span class="sr-only">${name}:</span>`
+        }
+        <div
+          part="bubble"
+          class="bubble ${streaming ? 'streaming' : ''}"
+          aria-busy=${streaming ? 'true' : 'false'}
+        >
+          ${content}${
+            streaming && !m.text
+              ? html`<span class="dots" aria-hidden="true"><span></span><span></span><span></span></span>`
+              : nothing
+          }
+        </div>
+        ${this.#renderAfter(m, l)}
+      </div>
+    </div>`;
+  }
+
+  #renderAfter(m: ChatMessage, l: BatonLocale): unknown {
+    if (m.role === 'user') {
+      if (m.status === 'sending')
+        return html`<div part="message-status" class="meta">${l.statusSending}</div>`;
+      if (m.status === 'queued') return html`<div part="message-status" class="meta">${l.statusQueued}</div>`;
+      if (m.status === 'failed') {
+        return html`<div part="message-status" class="meta failed">
+          ${l.statusFailed}
+          <button part="retry-button" class="link-button" @click=${() => this.#retry(m)}>${l.retry}</button>
+        </div>`;
+      }
+      return nothing;
+    }
+    if (m.role !== 'bot' || m.status !== 'complete' || m.retracted) return nothing;
+    const citations = (m.citations ?? [])
+      .map((c) => ({ title: c.title, href: safeHttpUrl(c.url) }))
+      .filter((c) => c.href);
+    const note =
+      m.finishReason === 'cancelled' ? l.stopped : m.finishReason === 'error' ? l.answerFailed : undefined;
+    return html`${note ? html`<div class="meta">${note}</div>` : nothing}
+    ${
+      citations.length
+        ? html`<ul part="citations" class="citations" aria-label=${l.sources}>
+            ${citations.map(
+              (c, i) =>
+                html`<li>
+                  <a href=${c.href!} target="_blank" rel="noopener noreferrer" title=${c.title}
+                    >${i + 1}. ${c.title}</a
+                  >
+                </li>`,
+            )}
+          </ul>`
+        : nothing
+    }
+    ${
+      m.id && m.text
+        ? html`<div part="feedback" class="feedback">
+            <button
+              aria-label=${l.helpful}
+              aria-pressed=${m.feedback === 'up' ? 'true' : 'false'}
+              @click=${() => this.#feedback(m, 'up')}
+            >
+              ${thumbUpIcon}
+            </button>
+            <button
+              aria-label=${l.notHelpful}
+              aria-pressed=${m.feedback === 'down' ? 'true' : 'false'}
+              @click=${() => this.#feedback(m, 'down')}
+            >
+              ${thumbDownIcon}
+            </button>
+          </div>`
+        : nothing
+    }`;
+  }
+
+  #renderComposer(s: ChatSnapshot): TemplateResult {
+    const l = this.locale;
+    const streaming = s.messages.some((m) => m.status === 'streaming' && m.role === 'bot');
+    return html`${
+        streaming
+          ? html`<div class="stop-row">
+              <button part="stop-button" class="stop" @click=${() => this.#stop()}>
+                ${stopIcon}${l.stop}
+              </button>
+            </div>`
+          : nothing
+      }
+      <form part="composer" @submit=${this.#onSubmit}>
+        <label class="sr-only" for="input">${l.inputLabel}</label>
+        <textarea
+          id="input"
+          part="input"
+          rows="1"
+          enterkeyhint="send"
+          placeholder=${l.inputPlaceholder}
+          .value=${this._draft}
+          @input=${this.#onInput}
+          @keydown=${this.#onInputKeydown}
+        ></textarea>
+        <button
+          part="send-button"
+          class="send"
+          type="submit"
+          aria-label=${l.send}
+          ?disabled=${!this._draft.trim()}
+        >
+          ${sendIcon}
+        </button>
+      </form>`;
+  }
+}

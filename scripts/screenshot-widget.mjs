@@ -1,0 +1,133 @@
+// Screenshots of <baton-chat> on a demo shop page, against the example backend, desktop and 390 px wide.
+// Usage: npm run build && node scripts/screenshot-widget.mjs [outDir=/tmp/baton-shots]
+// The page is served with `Content-Security-Policy: default-src 'self'`; violations are printed.
+import { readFile, mkdir } from 'node:fs/promises';
+import { chromium } from 'playwright-core';
+import { startBackend } from '../examples/custom-backend/dist/server.js';
+
+const outDir = process.argv[2] ?? '/tmp/baton-shots';
+const bundle = new URL('../packages/widget/dist/baton-widget.min.js', import.meta.url);
+
+const PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Northwind Outfitters</title>
+<link rel="stylesheet" href="/shot.css">
+<script type="module" src="/shot.js"></script>
+</head>
+<body>
+<header class="top"><strong>Northwind Outfitters</strong><nav>Men · Women · Outdoor · Sale</nav></header>
+<main>
+  <h1>Trail Runner 3</h1>
+  <p class="price">€ 129.00</p>
+  <p>Light, grippy and ready for wet rock. Free returns within 30 days.</p>
+  <div class="grid"><div></div><div></div><div></div></div>
+</main>
+<baton-chat></baton-chat>
+</body>
+</html>`;
+
+const CSS = `body{margin:0;font:16px/1.5 Georgia,serif;color:#222;background:#faf7f2}
+.top{display:flex;justify-content:space-between;gap:16px;flex-wrap:wrap;padding:18px 32px;background:#fff;border-bottom:1px solid #e8e2d8}
+main{max-width:880px;margin:0 auto;padding:32px}h1{font-size:40px;margin:0 0 8px}.price{font-size:22px;color:#8a5a00}
+.grid{display:grid;grid-template-columns:repeat(3,1fr);gap:16px;margin-top:24px}.grid div{aspect-ratio:1;background:#e9e2d6;border-radius:12px}`;
+
+const JS = (server) => `import '/widget.js';
+const el = document.querySelector('baton-chat');
+el.server = ${JSON.stringify(server)};
+window.__violations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`;
+
+let serverUrl = '';
+const files = async (path) => {
+  if (path === '/') return ['text/html', PAGE];
+  if (path === '/shot.css') return ['text/css', CSS];
+  if (path === '/shot.js') return ['text/javascript', JS(serverUrl)];
+  if (path === '/widget.js') return ['text/javascript', await readFile(bundle)];
+  return undefined;
+};
+
+const running = await startBackend({
+  port: 0,
+  wordDelayMs: 25,
+  serveExtra(req, res) {
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (req.method !== 'GET' || !['/', '/shot.css', '/shot.js', '/widget.js'].includes(path)) return false;
+    files(path).then(([type, body]) => {
+      res.writeHead(200, {
+        'Content-Type': `${type}; charset=utf-8`,
+        'Content-Security-Policy': "default-src 'self'",
+        'Cache-Control': 'no-store',
+      });
+      res.end(body);
+    });
+    return true;
+  },
+});
+serverUrl = running.url;
+
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+  ],
+});
+await mkdir(outDir, { recursive: true });
+const QUESTION = 'Do the **Trail Runner 3** fit wide feet?\nAnd can I:\n- return them\n- swap the size';
+
+async function shoot(name, viewport, colorScheme = 'light') {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, colorScheme });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => console.error(`[${name}] page error:`, e.message));
+  await page.goto(serverUrl);
+  const chat = page.locator('baton-chat');
+  await page.waitForFunction(() => customElements.get('baton-chat'));
+  if (colorScheme === 'dark') await chat.evaluate((el) => el.setAttribute('theme', 'auto'));
+  await page.screenshot({ path: `${outDir}/${name}-closed.png` });
+  await chat.locator('.launcher').click();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${outDir}/${name}-open-empty.png` });
+  await chat.locator('textarea').fill(QUESTION);
+  await chat.locator('.send').click();
+  await page.waitForFunction(() =>
+    document
+      .querySelector('baton-chat')
+      ?.snapshot.messages.some((m) => m.role === 'bot' && m.status === 'streaming' && m.text.length > 30),
+  );
+  await page.screenshot({ path: `${outDir}/${name}-streaming.png` });
+  await page.waitForFunction(() =>
+    document
+      .querySelector('baton-chat')
+      ?.snapshot.messages.some((m) => m.role === 'bot' && m.status === 'complete'),
+  );
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: `${outDir}/${name}-answered.png` });
+  await chat.locator('[part=handoff-button]').click();
+  await page.waitForFunction(
+    () => document.querySelector('baton-chat')?.snapshot.handoff?.state === 'queued',
+  );
+  await page.waitForTimeout(200);
+  await page.screenshot({ path: `${outDir}/${name}-queued.png` });
+  const violations = await page.evaluate(() => window.__violations);
+  console.log(
+    `${name}: ${violations.length} CSP violations${violations.length ? `: ${violations.join(', ')}` : ''}`,
+  );
+  await context.close();
+}
+
+try {
+  await shoot('desktop', { width: 1280, height: 800 });
+  await shoot('mobile-390', { width: 390, height: 844 });
+  await shoot('desktop-dark', { width: 1280, height: 800 }, 'dark');
+  console.log(`Screenshots in ${outDir}`);
+} finally {
+  await browser.close();
+  await running.close();
+}
