@@ -64,6 +64,11 @@ export interface BatonServerOptions {
     consoleOrigins?: readonly string[];
     /** How often consoles are told about queue and presence changes, in ms. Default 500. */
     pollMs?: number;
+    /**
+     * Sign-in attempts per client IP (default 20/min, burst 10) and per e-mail (10/min, burst 5),
+     * requests per agent (600/min, burst 120); `perMinute: 0` switches one off.
+     */
+    rateLimits?: { loginsPerIp?: RateLimit; loginsPerEmail?: RateLimit; requestsPerAgent?: RateLimit };
     /** Hub timeouts; see {@link HubTimeouts}. */
     timeouts?: Partial<HubTimeouts>;
   };
@@ -352,6 +357,7 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
     mountAgentApi(app, ctx, agentStreams, {
       sessionTtlMs: options.agentApi?.sessionTtlMs ?? 12 * 3_600_000,
       consoleOrigins: options.agentApi?.consoleOrigins ?? [],
+      ...(options.agentApi?.rateLimits && { rateLimits: options.agentApi.rateLimits }),
       ...(options.knowledgeBase && { knowledgeBase: options.knowledgeBase }),
       context: (id) =>
         buildContextPackage(

@@ -17,7 +17,7 @@ import {
 import type { ServerContext } from '../context.js';
 import { BatonError } from '../errors.js';
 import { cursorValue, invalid, isId, json, noContent, optionalString, readJsonBody } from '../http/http.js';
-import { RateLimiter } from '../http/rate-limit.js';
+import { RateLimiter, type RateLimit } from '../http/rate-limit.js';
 
 /** Name of the console's session cookie. */
 export const SESSION_COOKIE = 'baton_agent';
@@ -31,6 +31,11 @@ export interface AgentApiOptions {
    * elsewhere). Compared exactly. Default: none.
    */
   consoleOrigins: readonly string[];
+  /**
+   * Rate limits: sign-in attempts per client IP (default 20/min, burst 10) and per e-mail (10/min,
+   * burst 5), requests per signed-in agent (600/min, burst 120).
+   */
+  rateLimits?: { loginsPerIp?: RateLimit; loginsPerEmail?: RateLimit; requestsPerAgent?: RateLimit };
   /** Knowledge-base search for the console's "insert a passage". */
   knowledgeBase?: {
     search(query: string, locale?: string): { hits: { title: string; url: string; snippet: string }[] };
@@ -92,9 +97,10 @@ export function mountAgentApi(
   options: AgentApiOptions,
 ) {
   const agents = ctx.agents!;
-  const loginByIp = new RateLimiter({ perMinute: 20, burst: 10 });
-  const loginByEmail = new RateLimiter({ perMinute: 10, burst: 5 });
-  const commands = new RateLimiter({ perMinute: 600, burst: 120 });
+  const limits = options.rateLimits ?? {};
+  const loginByIp = new RateLimiter(limits.loginsPerIp ?? { perMinute: 20, burst: 10 });
+  const loginByEmail = new RateLimiter(limits.loginsPerEmail ?? { perMinute: 10, burst: 5 });
+  const commands = new RateLimiter(limits.requestsPerAgent ?? { perMinute: 600, burst: 120 });
 
   async function sessionOf(c: Context): Promise<AgentRecord> {
     const token = getCookie(c, SESSION_COOKIE);
