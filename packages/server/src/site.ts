@@ -9,6 +9,7 @@ export interface SiteOptions {
   /**
    * Folders served as static files, by URL prefix: `{ '/': 'site', '/assets/widget': 'node_modules/...' }`.
    * `index.html` answers a folder's URL. Only GET and HEAD; dot-files and paths leaving the folder are 404.
+   * HTML gets a strict Content-Security-Policy (scripts, styles and connections from this origin only).
    */
   static?: Readonly<Record<string, string>>;
   /** A folder of help center articles (the kb bot's) published at `/help` and `/help/<slug>`. */
@@ -143,6 +144,9 @@ async function fileResponse(root: string, relative: string, method: string): Pro
       'content-length': String(info.size),
       'cache-control': 'no-cache',
       'x-content-type-options': 'nosniff',
+      // Pages served here (the demo, the console) run no inline script or style; a header can also
+      // refuse framing by other sites, which a <meta> policy cannot.
+      ...(type.startsWith('text/html') && { 'content-security-policy': PAGE_CSP }),
     },
   });
 }

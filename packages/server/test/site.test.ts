@@ -34,6 +34,7 @@ describe('the site around the API', () => {
     assert.equal(home.status, 200);
     assert.equal(home.headers.get('content-type'), 'text/html; charset=utf-8');
     assert.equal(home.headers.get('x-content-type-options'), 'nosniff');
+    assert.match(home.headers.get('content-security-policy') ?? '', /script-src 'self'; style-src 'self'/);
     const js = await fetch(`${s.url}/assets/app.js`);
     assert.equal(js.headers.get('content-type'), 'text/javascript; charset=utf-8');
     assert.equal((await fetch(`${s.url}/.env`)).status, 404);

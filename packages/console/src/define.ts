@@ -1,0 +1,25 @@
+// Registers the console's elements when imported; the only module with a side effect besides main.ts.
+import { BatonConsole } from './console-app.js';
+import { BatonConsoleConversation } from './conversation-view.js';
+
+/**
+ * Registers `<baton-console>` and `<baton-console-conversation>` unless elements of those names exist
+ * already (the first definition wins). Does nothing where `customElements` is missing (Node, SSR).
+ * Importing this module calls it.
+ */
+export function defineBatonConsole(): void {
+  const registry = (globalThis as { customElements?: CustomElementRegistry }).customElements;
+  if (!registry) return;
+  if (!registry.get('baton-console-conversation'))
+    registry.define('baton-console-conversation', BatonConsoleConversation);
+  if (!registry.get('baton-console')) registry.define('baton-console', BatonConsole);
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'baton-console': BatonConsole;
+    'baton-console-conversation': BatonConsoleConversation;
+  }
+}
+
+defineBatonConsole();
