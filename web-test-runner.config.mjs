@@ -35,13 +35,34 @@ function sharedCorporaPlugin() {
 // Browser tests that need a protocol server fetch `/__baton_backend__` and get `{ "url": ... }` of the
 // example backend (examples/custom-backend, built by `tsc -b examples/custom-backend`), started on
 // 127.0.0.1 port 0 on the first request and stopped with the test server. Unused, it costs nothing.
+// `/__baton_backend__/streams?conversation=<id>` answers which event-stream requests the backend got for a
+// conversation (`{ requests: [{ after }], open }`), so multi-tab tests can count connections server-side.
 const BACKEND_PATH = '/__baton_backend__';
+const STREAMS_PATH = '/__baton_backend__/streams';
+const EVENTS_URL = /^\/v1\/conversations\/([^/?]+)\/events(?:\?|$)/;
 
 function exampleBackendPlugin() {
   let running;
+  const streams = new Map();
+  const countStreams = (req, res) => {
+    const match = req.method === 'GET' ? EVENTS_URL.exec(req.url ?? '') : null;
+    if (match) {
+      const id = decodeURIComponent(match[1]);
+      const entry = streams.get(id) ?? { requests: [], open: 0 };
+      streams.set(id, entry);
+      entry.requests.push({ after: new URL(req.url, 'http://x').searchParams.get('after') });
+      entry.open++;
+      res.on('close', () => entry.open--);
+    }
+    return false;
+  };
   return {
     name: 'baton-example-backend',
     async serve(context) {
+      if (context.path === STREAMS_PATH) {
+        const id = context.URL.searchParams.get('conversation') ?? '';
+        return { body: JSON.stringify(streams.get(id) ?? { requests: [], open: 0 }), type: 'json' };
+      }
       if (context.path !== BACKEND_PATH) return undefined;
       const entry = new URL('./examples/custom-backend/dist/server.js', import.meta.url);
       if (!existsSync(fileURLToPath(entry))) {
@@ -52,7 +73,7 @@ function exampleBackendPlugin() {
         };
       }
       running ??= import(entry.href).then((m) =>
-        m.startBackend({ port: 0, wordDelayMs: 5, sendsPerMinute: 0 }),
+        m.startBackend({ port: 0, wordDelayMs: 5, sendsPerMinute: 0, serveExtra: countStreams }),
       );
       return { body: JSON.stringify({ url: (await running).url }), type: 'json' };
     },

@@ -120,6 +120,16 @@ const replaceAt = (
   return next;
 };
 
+// Server messages are kept in seq order, so every tab (and every reload) shows the server's order; own
+// messages the server does not have yet (no seq) stay after them, in the order they were typed.
+const insertBySeq = (messages: readonly ChatMessage[], message: ChatMessage): readonly ChatMessage[] => {
+  let at = messages.length;
+  while (at > 0 && (messages[at - 1]!.seq ?? Infinity) > message.seq!) at--;
+  const next = messages.slice();
+  next.splice(at, 0, message);
+  return next;
+};
+
 const countUnread = (messages: readonly ChatMessage[], readUpToSeq: number): number => {
   let unread = 0;
   for (const m of messages) if (m.role !== 'user' && (m.seq ?? 0) > readUpToSeq) unread++;
@@ -173,18 +183,14 @@ function upsertCreated(state: ChatSnapshot, m: Message): ChatSnapshot {
     state.messages,
     (x) => x.id === m.id || (m.clientMessageId !== undefined && x.clientMessageId === m.clientMessageId),
   );
-  if (index < 0) return withMessages(state, [...state.messages, incoming]);
+  if (index < 0) return withMessages(state, insertBySeq(state.messages, incoming));
   const existing = state.messages[index]!;
-  // Same position and key as the bubble; an already-known server message keeps what it has.
-  if (
-    existing.id !== null &&
-    existing.status !== 'sending' &&
-    existing.status !== 'queued' &&
-    existing.status !== 'failed'
-  ) {
-    return state;
-  }
-  return withMessages(state, replaceAt(state.messages, index, { ...incoming, key: existing.key }));
+  // Same key as the bubble; an already-known server message keeps what it has (only bubbles, which have
+  // no id, are ever sending, queued or failed).
+  if (existing.id !== null) return state;
+  const rest = state.messages.slice();
+  rest.splice(index, 1);
+  return withMessages(state, insertBySeq(rest, { ...incoming, key: existing.key }));
 }
 
 // Local sets rather than the protocol's guards module, whose top-level tables do not tree-shake.
@@ -276,7 +282,7 @@ function applyDurable(state: ChatSnapshot, event: BatonEvent): ChatSnapshot {
         createdAt: d.createdAt,
       };
       const progress = state.progress?.turnId === d.turnId ? null : state.progress;
-      return withMessages({ ...state, progress }, [...state.messages, message]);
+      return withMessages({ ...state, progress }, insertBySeq(state.messages, message));
     }
     case 'message.delta': {
       const d = event.data;
@@ -318,7 +324,8 @@ function applyDurable(state: ChatSnapshot, event: BatonEvent): ChatSnapshot {
       };
       const progress =
         base.turnId !== undefined && state.progress?.turnId === base.turnId ? null : state.progress;
-      const messages = index >= 0 ? replaceAt(state.messages, index, message) : [...state.messages, message];
+      const messages =
+        index >= 0 ? replaceAt(state.messages, index, message) : insertBySeq(state.messages, message);
       return withMessages({ ...state, progress }, messages);
     }
     case 'message.updated': {
@@ -490,7 +497,7 @@ export function applySendAccepted(state: ChatSnapshot, message: Message): ChatSn
  */
 export function applyHistory(state: ChatSnapshot, history: HistoryResponse): ChatSnapshot {
   const messages = history.messages.map(fromHistoryMessage);
-  const known = new Set(messages.map((m) => m.clientMessageId).filter((id) => id !== undefined));
+  const known = new Set(messages.map((m) => m.clientMessageId));
   for (const m of state.messages) {
     if (m.id === null && m.clientMessageId !== undefined && !known.has(m.clientMessageId)) messages.push(m);
   }
@@ -505,6 +512,22 @@ export function applyHistory(state: ChatSnapshot, history: HistoryResponse): Cha
     },
     messages,
   );
+}
+
+/**
+ * Multi-tab: takes the leader tab's snapshot in a follower, unless it is older than the follower's own
+ * (lower cursor). Messages come from the leader, plus the follower's own that the leader does not have
+ * yet (unsent, or accepted past the leader's cursor), all in seq order with unsent ones last.
+ */
+export function applyLeaderSnapshot(state: ChatSnapshot, leader: ChatSnapshot): ChatSnapshot {
+  if (leader.cursor < state.cursor) return state;
+  const known = new Set(leader.messages.map((m) => m.key));
+  const own = state.messages.filter((m) => !known.has(m.key) && (m.id === null || m.seq! > leader.cursor));
+  return {
+    ...leader,
+    // Stable sort: unsent messages (no seq) keep the order they were typed in.
+    messages: [...leader.messages, ...own].sort((x, y) => (x.seq ?? Infinity) - (y.seq ?? Infinity)),
+  };
 }
 
 /** Marks everything up to the cursor as read: `unread` becomes 0. */

@@ -16,6 +16,7 @@ import {
   applyEvent,
   applyHandoff,
   applyHistory,
+  applyLeaderSnapshot,
   applyMarkRead,
   applyOptimisticSend,
   applySendAccepted,
@@ -23,11 +24,13 @@ import {
   initialSnapshot,
 } from './chat-state.js';
 import type { ChatMessage, ChatSnapshot } from './chat-state.js';
-import { BatonError } from './errors.js';
+import { BatonError, rethrow } from './errors.js';
 import { createMemoryPersister } from './persister.js';
 import type { OutboxEntry, Persister, StoredConversation } from './persister.js';
 import { createSseTransport, systemClock } from './sse-transport.js';
 import type { Clock, SseTransport } from './sse-transport.js';
+import { browserTabs } from './tabs.js';
+import type { TabChannel, Tabs } from './tabs.js';
 
 /** Options of {@link createChat}. */
 export interface CreateChatOptions {
@@ -58,6 +61,13 @@ export interface CreateChatOptions {
   clock?: Clock;
   /** Random source for backoff jitter, in [0, 1). Default `Math.random`. */
   random?: () => number;
+  /**
+   * Multi-tab coordination: the chats of one `storageKey` in all tabs of a browser elect a leader (Web
+   * Locks) that alone holds the event stream and shares every event over BroadcastChannel; when it
+   * goes, another tab takes over from its cursor. Default {@link browserTabs}`()` (none in Node and
+   * where either API is missing); `null` makes this instance stream on its own.
+   */
+  tabs?: Tabs | null;
   /**
    * Called with errors no caller can receive: a listener that threw, a failed storage write, a failed
    * history refetch. Default: reported asynchronously as uncaught, like an event listener's exception.
@@ -115,11 +125,15 @@ const TYPING_EXPIRY_MS = 10_000;
 const SEND_BASE_MS = 1000;
 const SEND_MAX_MS = 30_000;
 
-const rethrow = (error: unknown): void => {
-  queueMicrotask(() => {
-    throw error;
-  });
-};
+const destroyedError = (): BatonError =>
+  new BatonError('closed', 'This chat was destroyed: create a new one with createChat().');
+
+const unreachable = (cause?: unknown): BatonError =>
+  new BatonError(
+    'network',
+    'The server could not be reached: check the connection; Baton retries sends on its own.',
+    { cause },
+  );
 
 const defaultSession = (): SessionInfo | undefined => {
   const g = globalThis as { location?: { href?: string }; document?: { title?: string; referrer?: string } };
@@ -184,6 +198,14 @@ export function createChat(options: CreateChatOptions): Chat {
   let resetting: Promise<void> | undefined;
   // The turn started by the last send, so stop() works before the answer's first event arrives.
   let lastTurnId: string | null = null;
+  // Multi-tab: without a platform every instance leads (streams itself); with one, the lock holder does.
+  const tabs = options.tabs === undefined ? browserTabs() : (options.tabs ?? undefined);
+  let leader = !tabs;
+  let channel: TabChannel | undefined;
+  const quit = new AbortController();
+  // A follower waiting for the leader to create the conversation.
+  let adopt:
+    ((c: { id: string; token: string } | Promise<{ id: string; token: string }>) => void) | undefined;
 
   const emit = (next: ChatSnapshot): void => {
     if (next === state || destroyed) return;
@@ -203,27 +225,15 @@ export function createChat(options: CreateChatOptions): Chat {
   // Saves coalesce: at most one write in flight, the newest snapshot wins. Messages and cursor are one
   // record, so a crash between saves replays events the cursor makes harmless.
   const persist = (): void => {
-    if (!conversation) return;
+    // Followers leave the shared record to the leader, whose state they mirror.
+    if (!conversation || !leader) return;
     if (saving) {
       saveAgain = true;
       return;
     }
     const { id, token } = conversation;
-    const s = state;
-    const record: StoredConversation = {
-      conversationId: id,
-      token,
-      snapshot: {
-        status: s.status,
-        messages: s.messages,
-        handoff: s.handoff,
-        control: s.control,
-        controlVersion: s.controlVersion,
-        cursor: s.cursor,
-        readUpToSeq: s.readUpToSeq,
-        features: s.features,
-      },
-    };
+    const { conversationId: _i, connection: _c, unread: _u, typing: _t, progress: _p, ...snapshot } = state;
+    const record: StoredConversation = { conversationId: id, token, snapshot };
     saving = persister
       .saveConversation(storageKey, record)
       .catch(report)
@@ -266,7 +276,7 @@ export function createChat(options: CreateChatOptions): Chat {
     body?: unknown,
     extraHeaders: Record<string, string> = {},
     auth = conversation,
-  ): Promise<{ status: number; body: T; response: Response }> {
+  ): Promise<T> {
     const headers: Record<string, string> = { 'baton-protocol': PROTOCOL_VERSION, ...extraHeaders };
     if (auth) headers.authorization = `Bearer ${auth.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -279,11 +289,7 @@ export function createChat(options: CreateChatOptions): Chat {
         credentials: 'omit',
       });
     } catch (cause) {
-      throw new BatonError(
-        'network',
-        'The server could not be reached: check the connection; Baton retries sends on its own.',
-        { cause },
-      );
+      throw unreachable(cause);
     }
     const text = await response.text();
     let parsed: unknown;
@@ -300,10 +306,85 @@ export function createChat(options: CreateChatOptions): Chat {
         { status: response.status, cause: { problem, retryAfter: response.headers.get('retry-after') } },
       );
     }
-    return { status: response.status, body: parsed as T, response };
+    return parsed as T;
   }
 
   const path = (suffix = ''): string => `/conversations/${encodeURIComponent(conversation!.id)}${suffix}`;
+
+  /** Leader only: posts to the other tabs. */
+  const tell = (message: unknown): void => {
+    if (leader) channel?.post(message);
+  };
+
+  /** Leader only: sends its conversation and durable state; followers adopt it when it is newer. */
+  const announce = (): void => {
+    tell({
+      t: 's',
+      c: conversation ?? null,
+      s: { ...state, messages: state.messages.filter((m) => m.id !== null) },
+    });
+  };
+
+  /** Follower: takes the leader's conversation and, when at least as new, its state. */
+  function adoptSync(c: { id: string; token: string } | null, s: ChatSnapshot): void {
+    // A leader without a conversation (a new one, after a hand-over) is asked again.
+    if (!c) return void (adopt && channel?.post({ t: 'h', n: 1 }));
+    if (!conversation) {
+      conversation = c;
+      adopt?.(c);
+      adopt = undefined;
+    }
+    if (c.id === conversation.id) emit(applyLeaderSnapshot(state, s));
+  }
+
+  function onTab(data: unknown): void {
+    // Same-origin tabs running this same version of core (the channel name carries it) send these.
+    const m = data as {
+      t?: string;
+      d?: { seq?: number };
+      c: { id: string; token: string } | null;
+      s: ChatSnapshot;
+      n?: 1;
+    } | null;
+    if (!m) return;
+    if (leader) {
+      // h: a tab started or missed events (n: it needs a conversation); b: a tab left, maybe with unsent messages.
+      // A failed creation is not reported here: the asking tab retries like after a network error.
+      if (m.t === 'h' && m.n && !conversation) ensureConversation().catch(() => {});
+      else if (m.t === 'h') announce();
+      if (m.t === 'b') adoptOutbox().catch(report);
+      return;
+    }
+    if (m.t === 'e') {
+      // Seqs are contiguous: a jump means this tab missed events, and the leader's state fills them in.
+      if ((m.d?.seq ?? 0) > state.cursor + 1) channel?.post({ t: 'h' });
+      onEvent(m.d);
+    }
+    if (m.t === 's') adoptSync(m.c, m.s);
+  }
+
+  /** This tab got the lock: it streams, persists, answers the other tabs and delivers orphaned messages. */
+  async function lead(): Promise<void> {
+    await ready;
+    if (destroyed) return;
+    leader = true;
+    adopt?.(createConversation());
+    adopt = undefined;
+    // The state is already stored as far as the last leader got; the next change saves it again.
+    announce();
+    connect();
+    await adoptOutbox();
+  }
+
+  /** Leader only (so the stored outbox is loaded): delivers entries written by tabs that went away. */
+  async function adoptOutbox(): Promise<void> {
+    for (const entry of await persister.loadOutbox(storageKey)) {
+      if (outbox.some((e) => e.clientMessageId === entry.clientMessageId)) continue;
+      outbox = [...outbox, entry];
+      showBubble(entry, true);
+      enqueueDelivery(entry).catch(() => {});
+    }
+  }
 
   async function forgetConversation(): Promise<void> {
     transport?.stop();
@@ -313,12 +394,11 @@ export function createChat(options: CreateChatOptions): Chat {
     await persister.clear(storageKey).catch(report);
     const kept = state.messages.filter((m) => m.id === null);
     emit({ ...initialSnapshot(), connection: 'closed', messages: kept });
-    if (outbox.length) await persister.saveOutbox(storageKey, outbox).catch(report);
+    for (const entry of outbox) await writeOutbox(entry.clientMessageId, entry);
   }
 
   async function loadHistory(): Promise<void> {
-    const first = await request<HistoryResponse>('GET', path('/messages?limit=200'));
-    const history = first.body;
+    const history = await request<HistoryResponse>('GET', path('/messages?limit=200'));
     const messages: Message[] = [...history.messages];
     let more = history.hasMore;
     for (let page = 0; more && messages[0] && page < 20; page++) {
@@ -326,14 +406,14 @@ export function createChat(options: CreateChatOptions): Chat {
         'GET',
         path(`/messages?limit=200&before=${messages[0].seq}`),
       );
-      messages.unshift(...older.body.messages);
-      more = older.body.hasMore;
+      messages.unshift(...older.messages);
+      more = older.hasMore;
     }
     emit(applyHistory(state, { ...history, messages }));
   }
 
   function connect(): void {
-    if (destroyed || !conversation || transport || state.status === 'closed') return;
+    if (!leader || destroyed || !conversation || transport || state.status === 'closed') return;
     const auth = conversation;
     const t = createSseTransport({
       url: `${server}/v1${path('/events')}`,
@@ -342,7 +422,10 @@ export function createChat(options: CreateChatOptions): Chat {
       fetch: fetchFn,
       clock,
       random,
-      onStatus: (status) => emit(applyConnection(state, status)),
+      onStatus: (status) => {
+        emit(applyConnection(state, status));
+        announce();
+      },
       onMessage: (message) => {
         let event: unknown;
         try {
@@ -350,24 +433,8 @@ export function createChat(options: CreateChatOptions): Chat {
         } catch {
           return;
         }
-        if ((event as { type?: unknown }).type === 'sync.reset') {
-          resetting ??= loadHistory()
-            .then(() => t.reconnect())
-            .catch(report)
-            .finally(() => {
-              resetting = undefined;
-            });
-          return;
-        }
-        const before = state;
-        emit(applyEvent(state, event));
-        const typing = event as {
-          type?: unknown;
-          data?: { participant?: { id?: string; role?: string }; isTyping?: boolean };
-        };
-        if (typing.type === 'typing' && typing.data?.isTyping && typing.data.participant)
-          expireTyping(typing.data.participant);
-        if (state.status === 'closed' && before.status !== 'closed') t.stop();
+        tell({ t: 'e', d: event });
+        onEvent(event);
       },
       onUnauthorized: async () => {
         await refreshIdentity();
@@ -381,6 +448,28 @@ export function createChat(options: CreateChatOptions): Chat {
     });
     transport = t;
     t.start();
+  }
+
+  /** Applies one event from the stream (leader) or from the leader (followers). */
+  function onEvent(event: unknown): void {
+    if ((event as { type?: unknown } | null)?.type === 'sync.reset') {
+      resetting ??= loadHistory()
+        .then(() => transport?.reconnect())
+        .catch(report)
+        .finally(() => {
+          resetting = undefined;
+        });
+      return;
+    }
+    const before = state;
+    emit(applyEvent(state, event));
+    const typing = event as {
+      type?: unknown;
+      data?: { participant?: { id?: string; role?: string }; isTyping?: boolean };
+    };
+    if (typing.type === 'typing' && typing.data?.isTyping && typing.data.participant)
+      expireTyping(typing.data.participant);
+    if (state.status === 'closed' && before.status !== 'closed') transport?.stop();
   }
 
   function expireTyping(participant: { id?: string; role?: string }): void {
@@ -437,32 +526,43 @@ export function createChat(options: CreateChatOptions): Chat {
 
   function ensureConversation(): Promise<{ id: string; token: string }> {
     if (conversation) return Promise.resolve(conversation);
-    if (destroyed)
-      return Promise.reject(
-        new BatonError('closed', 'This chat was destroyed: create a new one with createChat().'),
-      );
-    creating ??= (async () => {
-      const { body } = await postConversation(conversationBody());
-      conversation = { id: body.conversationId, token: body.token };
-      emit(applyConversationState({ ...state, cursor: body.lastSeq }, body));
-      persist();
-      connect();
-      return conversation;
-    })().finally(() => {
+    if (destroyed) return Promise.reject(destroyedError());
+    creating ??= (leader ? createConversation() : fromLeader()).finally(() => {
       creating = undefined;
     });
     return creating;
   }
 
+  async function createConversation(): Promise<{ id: string; token: string }> {
+    const body = await postConversation(conversationBody());
+    conversation = { id: body.conversationId, token: body.token };
+    emit(applyConversationState({ ...state, cursor: body.lastSeq }, body));
+    persist();
+    connect();
+    announce();
+    return conversation;
+  }
+
+  /** Follower: the leader creates the conversation, so two tabs never start two; retried like a network error. */
+  function fromLeader(): Promise<{ id: string; token: string }> {
+    return new Promise((resolve, reject) => {
+      adopt = resolve;
+      channel?.post({ t: 'h', n: 1 });
+      // The leader may be gone or offline: fail like the network, so sends retry (and ask again).
+      void sleep(5000).then(() => reject(unreachable()));
+    });
+  }
+
   async function resume(stored: { id: string; token: string }, hasLocalCopy: boolean): Promise<void> {
     conversation = stored;
     try {
-      const { body } = await postConversation({ conversationId: stored.id, ...conversationBody() }, stored);
+      const body = await postConversation({ conversationId: stored.id, ...conversationBody() }, stored);
       emit(applyConversationState(state, body));
       if (!hasLocalCopy && body.lastSeq > 0) await loadHistory();
       else if (!hasLocalCopy) emit({ ...state, cursor: body.lastSeq });
       persist();
       connect();
+      announce();
     } catch (error) {
       if (BatonError.is(error) && (error.status === 404 || error.status === 401 || error.status === 403)) {
         await forgetConversation();
@@ -491,7 +591,8 @@ export function createChat(options: CreateChatOptions): Chat {
     if (destroyed) return;
     const wanted = options.conversation;
     const usable = stored && (!wanted || wanted.id === stored.conversationId) ? stored : undefined;
-    if (usable) {
+    // Unless another tab's leader already gave this one a newer state while storage was loading.
+    if (usable && usable.snapshot.cursor >= state.cursor) {
       const s = usable.snapshot;
       const restored = new Set(s.messages.map((m) => m.clientMessageId));
       emit({
@@ -507,16 +608,7 @@ export function createChat(options: CreateChatOptions): Chat {
       });
     }
     outbox = pending;
-    for (const entry of outbox) {
-      emit(
-        applyOptimisticSend(state, {
-          clientMessageId: entry.clientMessageId,
-          text: entry.text,
-          createdAt: new Date(entry.createdAt).toISOString(),
-          status: 'queued',
-        }),
-      );
-    }
+    for (const entry of outbox) showBubble(entry, true);
     markLoaded();
     const target = usable ? { id: usable.conversationId, token: usable.token } : wanted;
     if (target) await resume(target, usable !== undefined);
@@ -537,7 +629,14 @@ export function createChat(options: CreateChatOptions): Chat {
     })
     .finally(() => markLoaded());
 
-  const saveOutbox = (): Promise<void> => persister.saveOutbox(storageKey, outbox).catch(report);
+  // One atomic read-modify-write per change, so tabs writing at the same time lose nothing.
+  const writeOutbox = (id: string, entry?: OutboxEntry): Promise<void> =>
+    persister
+      .updateOutbox(storageKey, (entries) => {
+        const rest = entries.filter((e) => e.clientMessageId !== id);
+        return entry ? [...rest, entry] : rest;
+      })
+      .then(() => {}, report);
 
   function enqueueDelivery(entry: OutboxEntry): Promise<string> {
     const delivery = sendChain.then(() => deliver(entry));
@@ -564,7 +663,7 @@ export function createChat(options: CreateChatOptions): Chat {
       try {
         await ensureConversation();
         emit(applySendStatus(state, id, 'sending'));
-        const { body } = await request<SendMessageResponse>(
+        const body = await request<SendMessageResponse>(
           'POST',
           path('/messages'),
           { clientMessageId: id, text: entry.text, ...(entry.metadata && { metadata: entry.metadata }) },
@@ -599,18 +698,20 @@ export function createChat(options: CreateChatOptions): Chat {
   async function dropFromOutbox(clientMessageId: string, status?: 'failed'): Promise<void> {
     outbox = outbox.filter((e) => e.clientMessageId !== clientMessageId);
     if (status) emit(applySendStatus(state, clientMessageId, status));
-    await saveOutbox();
+    await writeOutbox(clientMessageId);
   }
 
-  function showBubble(entry: OutboxEntry): void {
-    const offline = (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false;
+  function showBubble(
+    entry: OutboxEntry,
+    queued = (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false,
+  ): void {
     emit(
       applyOptimisticSend(state, {
         clientMessageId: entry.clientMessageId,
         text: entry.text,
         createdAt: new Date(entry.createdAt).toISOString(),
         ...(user && { author: { role: 'user', id: user.id, ...(user.name && { name: user.name }) } }),
-        status: offline ? 'queued' : 'sending',
+        status: queued ? 'queued' : 'sending',
       }),
     );
   }
@@ -620,7 +721,7 @@ export function createChat(options: CreateChatOptions): Chat {
     await loaded;
     outbox = [...outbox.filter((e) => e.clientMessageId !== entry.clientMessageId), entry];
     // The outbox is written before the first attempt, so a reload or a crash cannot lose the message.
-    await saveOutbox();
+    await writeOutbox(entry.clientMessageId, entry);
     return enqueueDelivery(entry);
   }
 
@@ -631,6 +732,17 @@ export function createChat(options: CreateChatOptions): Chat {
     if (!conversation)
       throw new BatonError('no-conversation', 'There is no conversation yet: send a message first.');
   };
+
+  const bye = (): void => channel?.post({ t: 'b' });
+  if (tabs) {
+    // One lock and one channel per storage key (one stored conversation), so tabs also agree on who
+    // creates the conversation. The version keeps tabs running another release of core apart.
+    const name = `baton:1:${storageKey}`;
+    channel = tabs.channel(name, onTab);
+    tabs.lock(name, () => void lead().catch(report), quit.signal);
+    channel.post({ t: 'h' });
+    g.addEventListener?.('pagehide', bye);
+  }
 
   const chat: Chat = {
     ready,
@@ -643,17 +755,14 @@ export function createChat(options: CreateChatOptions): Chat {
           ),
         );
       }
-      if (destroyed)
-        return Promise.reject(
-          new BatonError('closed', 'This chat was destroyed: create a new one with createChat().'),
-        );
+      if (destroyed) return Promise.reject(destroyedError());
       const entry: OutboxEntry = {
         clientMessageId: uuidv7(clock.now()),
         text,
         ...(extras?.metadata && { metadata: extras.metadata }),
         createdAt: clock.now(),
       };
-      showBubble(entry);
+      // queue() shows the bubble synchronously, before storage or the network answer.
       return queue(entry);
     },
     async stop() {
@@ -677,7 +786,7 @@ export function createChat(options: CreateChatOptions): Chat {
     async requestHuman(note) {
       await ready;
       await ensureConversation();
-      const { body } = await request<HandoffResponse>('POST', path('/handoff'), note ? { note } : {});
+      const body = await request<HandoffResponse>('POST', path('/handoff'), note ? { note } : {});
       emit(applyHandoff(state, body.handoff));
       return body.handoff;
     },
@@ -685,7 +794,7 @@ export function createChat(options: CreateChatOptions): Chat {
       const handoff = state.handoff;
       if (!handoff || isTerminalHandoff(handoff.state) || !conversation) return;
       try {
-        const { body } = await request<HandoffResponse>(
+        const body = await request<HandoffResponse>(
           'POST',
           path(`/handoff/${encodeURIComponent(handoff.id)}/cancel`),
           {},
@@ -704,11 +813,11 @@ export function createChat(options: CreateChatOptions): Chat {
     },
     async sendFeedback(messageId, value, comment) {
       requireConversation();
-      const body =
-        value === 'up' || value === 'down'
-          ? { kind: 'thumbs', messageId, value, ...(comment && { comment }) }
-          : { kind: 'csat', value, ...(comment && { comment }) };
-      await request('POST', path('/feedback'), body);
+      await request('POST', path('/feedback'), {
+        ...(typeof value === 'string' ? { kind: 'thumbs', messageId } : { kind: 'csat' }),
+        value,
+        ...(comment && { comment }),
+      });
     },
     markRead() {
       emit(applyMarkRead(state));
@@ -737,6 +846,13 @@ export function createChat(options: CreateChatOptions): Chat {
     },
     async destroy() {
       if (destroyed) return;
+      // Hand over quietly (without a channel nothing more is posted): the next leader reports the
+      // connection and adopts what is left in the outbox.
+      quit.abort();
+      channel?.post({ t: 'b' });
+      channel?.close();
+      channel = undefined;
+      g.removeEventListener?.('pagehide', bye);
       transport?.stop();
       transport = undefined;
       emit(applyConnection(state, 'closed'));

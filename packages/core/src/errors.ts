@@ -1,5 +1,12 @@
 const BRAND = Symbol.for('baton.error');
 
+/** Reports an error nobody can catch (a throwing user callback) as uncaught, without breaking the caller. */
+export const rethrow = (error: unknown): void => {
+  queueMicrotask(() => {
+    throw error;
+  });
+};
+
 /**
  * What went wrong, as a string code a UI can branch on.
  *

@@ -11,6 +11,8 @@ export type {
   StoredConversation,
   StoredSnapshot,
 } from './persister.js';
+export { browserTabs } from './tabs.js';
+export type { TabChannel, Tabs } from './tabs.js';
 export { createSseTransport, systemClock } from './sse-transport.js';
 export type {
   Clock,
@@ -25,6 +27,7 @@ export {
   applyEvent,
   applyHandoff,
   applyHistory,
+  applyLeaderSnapshot,
   applyMarkRead,
   applyOptimisticSend,
   applySendAccepted,

@@ -1,6 +1,7 @@
-import { createStore, del, get, set } from 'idb-keyval';
+import { createStore, promisifyRequest } from 'idb-keyval';
 import type { UseStore } from 'idb-keyval';
 import type { ChatSnapshot } from './chat-state.js';
+import { rethrow } from './errors.js';
 
 /** The parts of a snapshot that are stored: everything but the live connection state. */
 export type StoredSnapshot = Pick<
@@ -43,9 +44,14 @@ export interface Persister {
   readonly status: PersisterStatus;
   loadConversation(key: string): Promise<StoredConversation | undefined>;
   saveConversation(key: string, record: StoredConversation): Promise<void>;
+  /** Reads the outbox of `key` as stored now (other tabs may have written it since the last read). */
   loadOutbox(key: string): Promise<OutboxEntry[]>;
-  /** Replaces the whole outbox of `key`. */
-  saveOutbox(key: string, entries: readonly OutboxEntry[]): Promise<void>;
+  /**
+   * Changes the outbox of `key` in one atomic read-modify-write (one IndexedDB transaction), so two tabs
+   * adding and removing messages at the same time lose nothing; resolves with the entries written.
+   * `change` may run more than once and must not have side effects.
+   */
+  updateOutbox(key: string, change: (entries: OutboxEntry[]) => OutboxEntry[]): Promise<OutboxEntry[]>;
   /** Deletes the conversation and outbox of `key` (sign-out, or a conversation the server forgot). */
   clear(key: string): Promise<void>;
 }
@@ -69,8 +75,10 @@ export function createMemoryPersister(): Persister {
       data.set(conversationKey(key), record);
     },
     loadOutbox: async (key) => ((data.get(outboxKey(key)) as OutboxEntry[] | undefined) ?? []).slice(),
-    saveOutbox: async (key, entries) => {
-      data.set(outboxKey(key), entries.slice());
+    updateOutbox: async (key, change) => {
+      const next = change(((data.get(outboxKey(key)) as OutboxEntry[] | undefined) ?? []).slice());
+      data.set(outboxKey(key), next);
+      return next.slice();
     },
     clear: async (key) => {
       data.delete(conversationKey(key));
@@ -111,9 +119,7 @@ export function createIdbPersister(options: IdbPersisterOptions = {}): Persister
     try {
       options.onDegrade?.(error);
     } catch (e) {
-      queueMicrotask(() => {
-        throw e;
-      });
+      rethrow(e);
     }
   };
   try {
@@ -122,12 +128,13 @@ export function createIdbPersister(options: IdbPersisterOptions = {}): Persister
   } catch (error) {
     degrade(error, 'memory');
   }
-  const read = async <T>(name: string): Promise<T | undefined> => {
-    if (memory.has(name)) return memory.get(name) as T;
+  // `fresh` reads what IndexedDB holds now (another tab may have written it), else the session's copy.
+  const read = async <T>(name: string, fresh?: boolean): Promise<T | undefined> => {
+    if (memory.has(name) && !(fresh && store)) return memory.get(name) as T;
     if (!store) return undefined;
     try {
-      const value = await get<T>(name, store);
-      if (value !== undefined && !memory.has(name)) memory.set(name, value);
+      const value = await store('readonly', (s) => promisifyRequest<T | undefined>(s.get(name)));
+      if (value !== undefined && (fresh || !memory.has(name))) memory.set(name, value);
       return memory.get(name) as T | undefined;
     } catch (error) {
       degrade(error);
@@ -139,7 +146,11 @@ export function createIdbPersister(options: IdbPersisterOptions = {}): Persister
     else memory.set(name, value);
     if (!store) return;
     try {
-      await (value === undefined ? del(name, store) : set(name, value, store));
+      await store('readwrite', (s) => {
+        if (value === undefined) s.delete(name);
+        else s.put(value, name);
+        return promisifyRequest(s.transaction);
+      });
     } catch (error) {
       degrade(error);
     }
@@ -150,8 +161,28 @@ export function createIdbPersister(options: IdbPersisterOptions = {}): Persister
     },
     loadConversation: (key) => read<StoredConversation>(conversationKey(key)),
     saveConversation: (key, record) => write(conversationKey(key), record),
-    loadOutbox: async (key) => ((await read<OutboxEntry[]>(outboxKey(key))) ?? []).slice(),
-    saveOutbox: (key, entries) => write(outboxKey(key), entries.slice()),
+    loadOutbox: async (key) => ((await read<OutboxEntry[]>(outboxKey(key), true)) ?? []).slice(),
+    updateOutbox: async (key, change) => {
+      const name = outboxKey(key);
+      let next: OutboxEntry[] | undefined;
+      if (store) {
+        try {
+          // Read and write in one readwrite transaction: IndexedDB runs those of all tabs one at a time.
+          await store('readwrite', async (s) => {
+            next = change((await promisifyRequest<OutboxEntry[] | undefined>(s.get(name))) ?? []);
+            s.put(next, name);
+            return promisifyRequest(s.transaction);
+          });
+          memory.set(name, next);
+          return next!.slice();
+        } catch (error) {
+          degrade(error);
+        }
+      }
+      next = change(((memory.get(name) as OutboxEntry[] | undefined) ?? []).slice());
+      memory.set(name, next);
+      return next.slice();
+    },
     clear: async (key) => {
       await write(conversationKey(key), undefined);
       await write(outboxKey(key), undefined);

@@ -5,7 +5,7 @@ import {
   createSseDecoder,
 } from '@baton-chat/protocol';
 import type { SseMessage } from '@baton-chat/protocol';
-import { BatonError } from './errors.js';
+import { BatonError, rethrow } from './errors.js';
 
 // The event stream is read here and nowhere else. ADR 0013 records why this file implements the fetch
 // loop itself on top of the protocol package's spec-exact decoder instead of wrapping
@@ -101,11 +101,7 @@ export async function problemCode(response: Response): Promise<string | undefine
   }
 }
 
-const report = (error: unknown): void => {
-  queueMicrotask(() => {
-    throw error;
-  });
-};
+const report = rethrow;
 
 /**
  * Opens the conversation's event stream and keeps it open: the one place Baton reads SSE.
@@ -202,8 +198,8 @@ export function createSseTransport(options: SseTransportOptions): SseTransport {
     const ctrl = new AbortController();
     controller = ctrl;
     const cursor = options.getCursor();
-    const url = new URL(options.url);
-    url.searchParams.set('after', String(cursor));
+    // A string, not a URL object: `server` may be relative to the page (`/`, `''`).
+    const url = `${options.url}?after=${cursor}`;
     const headers: Record<string, string> = {
       accept: 'text/event-stream',
       'baton-protocol': PROTOCOL_VERSION,

@@ -8,6 +8,7 @@ import {
   applyEvent,
   applyHandoff,
   applyHistory,
+  applyLeaderSnapshot,
   applyMarkRead,
   applyOptimisticSend,
   applySendAccepted,
@@ -196,16 +197,40 @@ describe('applyEvent: streaming', () => {
 });
 
 describe('optimistic sends', () => {
-  it('the echo replaces the bubble in place, keeping its key', () => {
+  it('the echo replaces the bubble, keeping its key; server messages in seq order, unsent ones last', () => {
     let s = applyOptimisticSend(initialSnapshot(), { clientMessageId: CMID, text: 'hi', createdAt: TS });
     s = applyEvent(s, created(1, 'other', { clientMessageId: '0193a6f0-7c1e-7000-8000-0000000000ff' }));
     assert.equal(s.messages.length, 2);
-    assert.equal(s.messages[0]!.status, 'sending');
+    assert.deepEqual(
+      s.messages.map((m) => m.status),
+      ['sent', 'sending'],
+    );
     s = applyEvent(s, created(2, 'm1', { text: 'hi' }));
     assert.equal(s.messages.length, 2);
-    assert.equal(s.messages[0]!.id, 'm1');
-    assert.equal(s.messages[0]!.key, CMID);
-    assert.equal(s.messages[0]!.status, 'sent');
+    assert.equal(s.messages[1]!.id, 'm1');
+    assert.equal(s.messages[1]!.key, CMID);
+    assert.equal(s.messages[1]!.status, 'sent');
+  });
+  it('a send response with a lower seq than messages already shown moves into seq order', () => {
+    let s = applyOptimisticSend(initialSnapshot(), { clientMessageId: CMID, text: 'hi', createdAt: TS });
+    s = applyEvent(s, created(3, 'later', { clientMessageId: '0193a6f0-7c1e-7000-8000-0000000000fe' }));
+    s = applySendAccepted(s, {
+      id: 'm1',
+      seq: 2,
+      clientMessageId: CMID,
+      role: 'user',
+      author: { role: 'user' },
+      text: 'hi',
+      status: 'complete',
+      createdAt: TS,
+    });
+    assert.deepEqual(
+      s.messages.map((m) => [m.seq, m.key]),
+      [
+        [2, CMID],
+        [3, '0193a6f0-7c1e-7000-8000-0000000000fe'],
+      ],
+    );
   });
   it('the send response and the echo in either order give one message', () => {
     const response = {
@@ -250,6 +275,84 @@ describe('optimistic sends', () => {
     const s = applyEvent(initialSnapshot(), created(1, 'm1'));
     assert.equal(s.messages[0]!.key, CMID);
     assert.equal(s.messages[0]!.status, 'sent');
+  });
+});
+
+describe('applyLeaderSnapshot (multi-tab followers)', () => {
+  const CMID2 = '0193a6f0-7c1e-7000-8000-000000000002';
+  const other = { clientMessageId: undefined };
+  const accepted = (seq: number, id: string, clientMessageId: string) => ({
+    id,
+    seq,
+    clientMessageId,
+    role: 'user' as const,
+    author: { role: 'user' as const },
+    text: id,
+    status: 'complete' as const,
+    createdAt: TS,
+  });
+
+  it("takes the leader's messages and state, keeping own messages the leader has not seen, in seq order", () => {
+    // The leader has applied seq 1-2 and got its own send accepted at seq 5 (echo not yet streamed).
+    let leader = applyEvent(initialSnapshot(), created(1, 'm1', other));
+    leader = applyEvent(leader, created(2, 'm2', other));
+    leader = applySendAccepted(leader, accepted(5, 'leader-own', CMID2));
+    leader = { ...leader, connection: 'open', conversationId: C };
+    // The follower is behind (cursor 0), has one of its sends accepted at seq 3, and one unsent.
+    let follower = applyOptimisticSend(initialSnapshot(), {
+      clientMessageId: CMID,
+      text: 'own',
+      createdAt: TS,
+    });
+    follower = applySendAccepted(follower, accepted(3, 'follower-own', CMID));
+    follower = applyOptimisticSend(follower, {
+      clientMessageId: '0193a6f0-7c1e-7000-8000-000000000003',
+      text: 'unsent',
+      createdAt: TS,
+    });
+    const s = applyLeaderSnapshot(follower, leader);
+    assert.deepEqual(
+      s.messages.map((m) => [m.seq, m.text]),
+      [
+        [1, 'text m1'],
+        [2, 'text m2'],
+        [3, 'follower-own'],
+        [5, 'leader-own'],
+        [undefined, 'unsent'],
+      ],
+    );
+    assert.equal(s.cursor, 2);
+    assert.equal(s.connection, 'open');
+    assert.equal(s.conversationId, C);
+  });
+
+  it('ignores a leader snapshot older than what the follower has applied', () => {
+    const follower = applyEvent(
+      applyEvent(initialSnapshot(), created(1, 'm1', other)),
+      created(2, 'm2', other),
+    );
+    const leader = applyEvent(initialSnapshot(), created(1, 'm1', other));
+    assert.equal(applyLeaderSnapshot(follower, leader), follower);
+  });
+
+  it('drops own messages the leader already has (same key), whatever the follower thought', () => {
+    const follower = applyOptimisticSend(initialSnapshot(), {
+      clientMessageId: CMID,
+      text: 'x',
+      createdAt: TS,
+    });
+    const leader = applySendAccepted(
+      applyEvent(initialSnapshot(), created(1, 'm1', other)),
+      accepted(2, 'echoed', CMID),
+    );
+    const s = applyLeaderSnapshot(follower, { ...leader, cursor: 2 });
+    assert.deepEqual(
+      s.messages.map((m) => [m.key, m.status]),
+      [
+        ['m1', 'sent'],
+        [CMID, 'sent'],
+      ],
+    );
   });
 });
 

@@ -145,6 +145,30 @@ describe('SSE vectors through the transport', async () => {
   }
 });
 
+describe('relative server URLs', () => {
+  it('opens the stream at a URL relative to the page (server "/" or "")', async () => {
+    handler = (_req, res) => {
+      sse(res);
+      res.write('event: e\nid: 1\ndata: {"a":1}\n\n');
+    };
+    const asked: string[] = [];
+    // A page would resolve the relative URL against its origin; here the injected fetch does.
+    const r = run({
+      url: '/v1/conversations/cv_1/events',
+      fetch: (input, init) => {
+        asked.push(String(input));
+        return fetch(new URL(String(input), base), init);
+      },
+    });
+    try {
+      await until(() => r.messages.length === 1, 3000, 'the first event');
+    } finally {
+      r.transport.stop();
+    }
+    assert.equal(asked[0], '/v1/conversations/cv_1/events?after=0');
+  });
+});
+
 describe('reconnect loop', () => {
   it('resumes from the applied cursor, never from an id whose block was cut', async () => {
     let n = 0;
@@ -177,10 +201,7 @@ describe('reconnect loop', () => {
     await until(() => waits().length >= 7, 3000, 'seven backoff waits');
     r.transport.stop();
     assert.ok(seen.length >= 7, `the server saw ${seen.length} requests`);
-    assert.deepEqual(
-      waits().slice(0, 7),
-      [3000, 6000, 12000, 24000, 30000, 30000, 30000],
-    );
+    assert.deepEqual(waits().slice(0, 7), [3000, 6000, 12000, 24000, 30000, 30000, 30000]);
     assert.ok(r.statuses.includes('reconnecting'));
   });
 

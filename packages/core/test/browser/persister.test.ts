@@ -25,7 +25,8 @@ describe('createIdbPersister (IndexedDB in Chromium)', () => {
     const first = createIdbPersister({ databaseName });
     expect(first.status).to.equal('persistent');
     await first.saveConversation('k', record(7));
-    await first.saveOutbox('k', [
+    await first.updateOutbox('k', (entries) => [
+      ...entries,
       { clientMessageId: '0193a6f0-7c1e-7000-8000-000000000001', text: 'hi', createdAt: 1 },
     ]);
 
@@ -38,6 +39,35 @@ describe('createIdbPersister (IndexedDB in Chromium)', () => {
 
     await second.clear('k');
     expect(await createIdbPersister({ databaseName }).loadConversation('k')).to.equal(undefined);
+  });
+
+  it('updateOutbox from two persisters (as two tabs would) at once: 200 of 200 entries kept', async () => {
+    const name = `${databaseName}-race`;
+    const tabA = createIdbPersister({ databaseName: name });
+    const tabB = createIdbPersister({ databaseName: name });
+    const entry = (i: number) => ({
+      clientMessageId: `0193a6f0-7c1e-7000-8000-${String(i).padStart(12, '0')}`,
+      text: `m${i}`,
+      createdAt: i,
+    });
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        (i % 2 ? tabA : tabB).updateOutbox('k', (entries) => [...entries, entry(i)]),
+      ),
+    );
+    const stored = await createIdbPersister({ databaseName: name }).loadOutbox('k');
+    expect(stored.length).to.equal(200);
+    expect(new Set(stored.map((e) => e.clientMessageId)).size).to.equal(200);
+    // Each tab sees the other's writes on its next load, not a stale copy of its own.
+    expect((await tabA.loadOutbox('k')).length).to.equal(200);
+    await Promise.all(
+      stored.map((e, i) =>
+        (i % 2 ? tabB : tabA).updateOutbox('k', (entries) =>
+          entries.filter((x) => x.clientMessageId !== e.clientMessageId),
+        ),
+      ),
+    );
+    expect(await tabB.loadOutbox('k')).to.deep.equal([]);
   });
 
   it('degrades to memory when IndexedDB fails, keeping what the session wrote', async () => {
