@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     'database-url': { type: 'string' },
     out: { type: 'string', default: join(root, 'bench-results', 'server.json') },
     profile: { type: 'boolean', default: false },
+    escalation: { type: 'boolean', default: false },
+    'echo-bot': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -42,7 +44,11 @@ if (args.help) {
   --echo-delay-ms D   echo bot pause between words (default 20)
   --database-url URL  PostgreSQL instead of PGlite in memory
   --out FILE          JSON results (default bench-results/server.json)
-  --profile           run the server with --cpu-prof (profile under bench-results/profile/)`);
+  --profile           run the server with --cpu-prof (profile under bench-results/profile/)
+  --echo-bot          the stock echo bot (sleeps after each word, so server delays accumulate over an
+                      answer) instead of the paced one (word k due k x echo delay after the start)
+  --escalation        keep the escalation policy on (its analyzer hands these repeated questions
+                      to a person, so answers stop streaming; off by default)`);
   process.exit(0);
 }
 const int = (name) => {
@@ -95,7 +101,14 @@ const profileDir = join(root, 'bench-results', 'profile');
 if (args.profile) mkdirSync(profileDir, { recursive: true });
 const child = fork(
   join(root, 'scripts', 'bench-server-runner.mjs'),
-  [JSON.stringify({ databaseUrl: DATABASE_URL || undefined, echoDelayMs: ECHO_DELAY_MS })],
+  [
+    JSON.stringify({
+      databaseUrl: DATABASE_URL || undefined,
+      echoDelayMs: ECHO_DELAY_MS,
+      escalation: args.escalation,
+      stockEchoBot: args['echo-bot'],
+    }),
+  ],
   {
     execArgv: ['--expose-gc', ...(args.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
@@ -428,7 +441,9 @@ const phase = (name) => console.log(`bench-server: ${((Date.now() - t0) / 1000).
 console.log(
   `bench-server: ${CONNECTIONS} SSE connections over ${CONVERSATIONS} conversations, ${ANSWERS} concurrent ` +
     `answers for ${DURATION_S} s, ${WORDS}-word questions, echo delay ${ECHO_DELAY_MS} ms, ` +
-    `${DATABASE_URL ? 'PostgreSQL' : 'PGlite (memory://)'}; server ${url} (pid ${child.pid})`,
+    `${DATABASE_URL ? 'PostgreSQL' : 'PGlite (memory://)'}, ${args['echo-bot'] ? 'stock' : 'paced'} echo bot, ` +
+    `escalation policy ${args.escalation ? 'on' : 'off'}; ` +
+    `server ${url} (pid ${child.pid})`,
 );
 const statsStart = await serverStats();
 
@@ -478,6 +493,9 @@ let answersStarted = 0;
 let answersStreamed = 0;
 let answersTimedOut = 0;
 let sendErrors = 0;
+// Sum over answers of POST answered -> every listener saw it complete: over the run's length, how many
+// answers were streaming at once on average (the rest of the time a driver waits for its POST).
+let streamingMs = 0;
 let minHeldDuringStream = heldAfterOpen;
 const heldTimer = setInterval(() => {
   const held = listeners.reduce((n, l) => n + (l.open ? 1 : 0), 0);
@@ -509,8 +527,10 @@ await Promise.all(
       recordPost(Date.now() - postedAt);
       conv.questions.push(text);
       n += 1;
-      if (await conv.waitCompleted(n, 30_000)) answersStreamed += 1;
-      else {
+      if (await conv.waitCompleted(n, 30_000)) {
+        answersStreamed += 1;
+        streamingMs += Date.now() - conv.sentAt.get(key);
+      } else {
         answersTimedOut += 1;
         break;
       }
@@ -602,6 +622,8 @@ const result = {
     wordsPerQuestion: WORDS,
     echoDelayMs: ECHO_DELAY_MS,
     deltaFlushMs: 25,
+    escalation: args.escalation,
+    bot: args['echo-bot'] ? 'echo' : 'paced echo',
     ulimitN: softFdLimit,
   },
   connections: {
@@ -619,6 +641,7 @@ const result = {
     timedOut: answersTimedOut,
     sendErrors,
     perSecond: answersStreamed / streamSeconds,
+    streamingAtOnce: streamingMs / 1000 / streamSeconds,
   },
   events: {
     received: eventsReceived,
@@ -690,7 +713,8 @@ row(
 );
 row(
   'answers streamed',
-  `${answersStreamed} (${ANSWERS} concurrent, ${result.answers.perSecond.toFixed(1)}/s, ${answersTimedOut} timed out)`,
+  `${answersStreamed} (${ANSWERS} drivers, ${result.answers.streamingAtOnce.toFixed(0)} streaming at once on average, ` +
+    `${result.answers.perSecond.toFixed(1)}/s, ${answersTimedOut} timed out)`,
 );
 row('deltas received', `${deltasReceived} (${result.events.deltasPerSecond.toFixed(0)}/s)`);
 row('events lost', `${lost}`);

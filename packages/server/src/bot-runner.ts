@@ -1,16 +1,23 @@
-import type { Feature, Message } from '@baton-chat/protocol';
+import type { DurableEvent, Feature, Message } from '@baton-chat/protocol';
 import type { Bot, BotChunk, BotTurn } from './bots/bot.js';
-import type { ConversationRecord, ConversationTx, NewEvent, Store, TurnRecord } from './store/store.js';
-import { completionEvent, type Completion } from './turns.js';
+import type { ConversationRecord, NewEvent, Store, TurnAppend, TurnRecord } from './store/store.js';
+import { completedEvent, type Completion } from './turns.js';
 
 /** Options of {@link BotRunner}. */
 export interface BotRunnerOptions {
   store: Store;
   bot: Bot;
   features: readonly Feature[];
-  /** Deltas are buffered and written in one append at most this often, in milliseconds. Default 25. */
+  /** Deltas are buffered and written in one group commit at most this often, in milliseconds. Default 25. */
   flushMs?: number;
   log?: (message: string, error?: unknown) => void;
+}
+
+/** How a turn ends: written with its last text in one group commit. */
+interface Final {
+  finishReason: 'stop' | 'error';
+  completion: Completion;
+  error?: { code: string; message: string };
 }
 
 interface LocalTurn {
@@ -18,26 +25,43 @@ interface LocalTurn {
   abort: AbortController;
   /** Set once this process must not write for the turn any more. */
   stopped: boolean;
+  /** Interrupted: takes no more text; what is buffered is still written. */
+  sealed: boolean;
+  /** `message.started` is durable. */
   started: boolean;
   nextIndex: number;
+  /** The text of the durable deltas, which is what the message's projection holds. */
+  written: string;
+  /** Text not yet taken by a group commit. */
   pending: string;
-  lastFlushAt: number;
-  timer: NodeJS.Timeout | undefined;
-  /** A delta write is queued and has not taken the buffered text yet: more text joins it. */
-  flushQueued: boolean;
-  /** Writes of the turn, one after another. */
-  writing: Promise<void>;
+  /** The end of the turn, not yet taken by a group commit. */
+  final: Final | undefined;
+  /** Resolved once a group commit has written (or refused) everything buffered when they were added. */
+  waiters: (() => void)[];
   done: Promise<void>;
 }
 
+/** One turn's share of a group commit. */
+interface BatchItem {
+  local: LocalTurn;
+  write: TurnAppend;
+  text: string;
+  final: Final | undefined;
+  waiters: (() => void)[];
+}
+
 const STOPPED = Symbol('stopped');
+const FAILED = Symbol('failed');
 
 /**
  * Runs bot turns: turns a bot's chunks into `message.started`, `progress`, batched `message.delta`s and
- * `message.completed`. Every write happens in a transaction that first checks the turn is still the
- * conversation's running turn and that control has not moved since it started; otherwise the turn stops
- * silently (whoever took control already completed its message). Deltas are buffered and flushed every
- * `flushMs`, with seqs assigned at flush, so the log stays exact while the database sees few writes.
+ * `message.completed`. Text is buffered per turn; at most every `flushMs` one group commit
+ * ({@link Store.appendTurns}) writes what every running turn buffered, with seqs assigned at commit,
+ * so the log stays exact while the database sees one transaction per tick instead of one per turn. The
+ * store refuses a turn's write unless the turn is still the conversation's running turn and control has
+ * not moved since it started; the turn then stops silently (whoever took control completed its message).
+ * One commit runs at a time: text arriving meanwhile joins the next one, so a slow store gets fewer,
+ * larger deltas and the streams stay close to the bots instead of falling ever further behind.
  */
 export class BotRunner {
   readonly #store: Store;
@@ -46,6 +70,13 @@ export class BotRunner {
   readonly #progress: boolean;
   readonly #log: (message: string, error?: unknown) => void;
   readonly #turns = new Map<string, LocalTurn>();
+  /** Turns with buffered text, a final or waiters, for the next group commit. */
+  readonly #dirty = new Set<LocalTurn>();
+  #timer: NodeJS.Timeout | undefined;
+  #timerUrgent = false;
+  #committing = false;
+  #urgent = false;
+  #lastCommitAt = 0;
   #closing = false;
 
   constructor(options: BotRunnerOptions) {
@@ -68,13 +99,13 @@ export class BotRunner {
       record: turn,
       abort: new AbortController(),
       stopped: false,
+      sealed: false,
       started: false,
       nextIndex: 0,
+      written: '',
       pending: '',
-      lastFlushAt: 0,
-      timer: undefined,
-      flushQueued: false,
-      writing: Promise.resolve(),
+      final: undefined,
+      waiters: [],
       done: Promise.resolve(),
     };
     this.#turns.set(conversation.id, local);
@@ -84,16 +115,17 @@ export class BotRunner {
   }
 
   /**
-   * Stops this process's running turn of a conversation, after writing the deltas it had buffered. The
-   * caller then completes the message in its own transaction (cancel, new message, handoff, close).
+   * Stops this process's running turn of a conversation, after writing the deltas it had buffered
+   * (at once, not at the next tick). The caller then completes the message in its own transaction
+   * (cancel, new message, handoff, close).
    */
   async interrupt(conversationId: string, turnId?: string): Promise<void> {
     const local = this.#turns.get(conversationId);
     if (!local || local.stopped || (turnId !== undefined && local.record.id !== turnId)) return;
     local.abort.abort();
-    this.#flush(local);
+    local.sealed = true;
+    await this.#flushed(local, true);
     local.stopped = true;
-    await local.writing;
   }
 
   /**
@@ -106,7 +138,6 @@ export class BotRunner {
       [...this.#turns.values()].map(async (local) => {
         if (local.stopped) return;
         local.abort.abort();
-        this.#flush(local);
         await this.#finish(
           local,
           'error',
@@ -115,6 +146,7 @@ export class BotRunner {
             code: 'shutting_down',
             message: 'The assistant was interrupted by a server restart. Please ask again.',
           },
+          true,
         );
         local.stopped = true;
       }),
@@ -126,8 +158,7 @@ export class BotRunner {
     const turnId = local.record.id;
     let history: readonly Message[] = [];
     try {
-      const page = await this.#store.history(conversation.id, { before: question.seq, limit: 20 });
-      history = page.messages;
+      history = await this.#store.recentMessages(conversation.id, question.seq, 20);
     } catch (error) {
       this.#log('could not read history for a bot turn', error);
     }
@@ -152,7 +183,7 @@ export class BotRunner {
         const next = iterator.next();
         next.catch(() => undefined);
         const step = await Promise.race([next, aborted]);
-        if (step === STOPPED || local.stopped) return;
+        if (step === STOPPED || local.stopped || local.sealed || local.final) return;
         if (step.done) {
           await this.#finish(local, 'stop', {});
           return;
@@ -168,7 +199,8 @@ export class BotRunner {
         } else if (chunk.type === 'delta') {
           if (chunk.text === '') continue;
           local.pending += chunk.text;
-          this.#scheduleFlush(local);
+          this.#dirty.add(local);
+          this.#schedule();
         } else {
           const completion: Completion = {
             ...(chunk.text !== undefined && { text: chunk.text }),
@@ -194,162 +226,170 @@ export class BotRunner {
       );
     } finally {
       void iterator?.return?.()?.catch(() => undefined);
-      if (local.timer) clearTimeout(local.timer);
     }
-  }
-
-  #scheduleFlush(local: LocalTurn): void {
-    if (local.timer) return;
-    const wait = Math.max(0, local.lastFlushAt + this.#flushMs - Date.now());
-    if (wait === 0) {
-      this.#flush(local);
-      return;
-    }
-    local.timer = setTimeout(() => {
-      local.timer = undefined;
-      this.#flush(local);
-    }, wait);
   }
 
   /**
-   * Queues a write of the buffered text (and `message.started` on the first one). The text is taken when
-   * the write runs, not when it is queued: while the database is busy, text keeps joining the one queued
-   * write instead of queueing a transaction per flush, so a slow store gets fewer, larger deltas and the
-   * stream stays close to the bot instead of falling ever further behind.
+   * Ends the turn: its buffered text and the completion are written together by the next group commit
+   * (with `error`, also an `error` event), or at once when `urgent`. Resolves once that commit is done.
    */
-  #flush(local: LocalTurn): void {
-    if (local.timer) {
-      clearTimeout(local.timer);
-      local.timer = undefined;
-    }
-    if (local.stopped || local.pending === '' || local.flushQueued) return;
-    local.flushQueued = true;
-    local.lastFlushAt = Date.now();
-    let text: string | undefined;
-    this.#write(
-      local,
-      async () => {
-        // Taken once, so a retried transaction writes the same text.
-        if (text === undefined) {
-          local.flushQueued = false;
-          text = local.pending;
-          local.pending = '';
-        }
-        // Everything buffered was taken by a completion queued meanwhile: nothing to write.
-        if (text === '') return [];
-        return [
-          ...this.#startEvents(local),
-          {
-            type: 'message.delta',
-            data: { id: local.record.messageId, index: local.nextIndex, text },
-          },
-        ];
-      },
-      () => {
-        if (text === undefined || text === '') return;
-        local.started = true;
-        local.nextIndex += 1;
-      },
-    );
-  }
-
-  #startEvents(local: LocalTurn): NewEvent[] {
-    if (local.started) return [];
-    return [
-      {
-        type: 'message.started',
-        data: {
-          id: local.record.messageId,
-          role: 'bot',
-          author: this.author,
-          turnId: local.record.id,
-          ...(local.record.replyTo !== undefined && { replyTo: local.record.replyTo }),
-          createdAt: new Date().toISOString(),
-        },
-      },
-    ];
-  }
-
-  /** Writes buffered text and the completion in one transaction; with `error`, also an `error` event. */
   async #finish(
     local: LocalTurn,
     finishReason: 'stop' | 'error',
     completion: Completion,
     error?: { code: string; message: string },
+    urgent = false,
   ): Promise<void> {
     if (local.stopped) return;
-    if (local.timer) {
-      clearTimeout(local.timer);
-      local.timer = undefined;
-    }
-    const text = local.pending;
-    local.pending = '';
-    this.#write(
-      local,
-      async (tx) => {
-        const events = this.#startEvents(local);
-        if (text !== '')
-          events.push({
-            type: 'message.delta',
-            data: { id: local.record.messageId, index: local.nextIndex, text },
-          });
-        // A turn that failed before its first word still leaves an answer in the transcript: the safe
-        // error sentence and a way to a person, so the customer is never left with nothing.
-        const nothingSaid = finishReason === 'error' && !local.started && text === '' && error;
-        const final: Completion = nothingSaid
-          ? {
-              ...completion,
-              text: error.message,
-              suggestions: [{ label: 'Talk to a person', action: 'handoff' }],
-            }
-          : completion;
-        if (events.length > 0) await tx.append(events);
-        events.length = 0;
-        events.push(await completionEvent(tx, { ...local.record, status: 'streaming' }, finishReason, final));
-        if (error) {
-          tx.emit({ type: 'error', data: { ...error, turnId: local.record.id, retryable: true } });
-        }
-        if (events.length === 0) await tx.setTurnStatus(local.record.id, 'finished');
-        return events;
-      },
-      () => {
-        local.stopped = true;
-      },
-    );
-    await local.writing;
+    // A completion already buffered (the bot finished just before a shutdown) is the one written.
+    local.final ??= { finishReason, completion, ...(error && { error }) };
+    await this.#flushed(local, urgent);
+  }
+
+  /** Resolves once a group commit has taken everything the turn buffered so far. */
+  #flushed(local: LocalTurn, urgent: boolean): Promise<void> {
+    if (local.stopped) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      local.waiters.push(resolve);
+      this.#dirty.add(local);
+      this.#schedule(urgent);
+    });
   }
 
   /**
-   * Queues one guarded write: inside a transaction, checks the turn still runs and control did not
-   * move, then appends what `build` returns. A refused write stops the turn quietly.
+   * Arms the group commit: `flushMs` after the previous one started, at once when `urgent` (an
+   * interrupt waits on it), never while one runs (the next is armed when it ends).
    */
-  #write(local: LocalTurn, build: (tx: ConversationTx) => Promise<NewEvent[]>, onWritten: () => void): void {
-    const { record } = local;
-    local.writing = local.writing.then(async () => {
-      try {
-        const written = await this.#store.withConversation(record.conversationId, async (tx) => {
-          const turn = await tx.getTurn(record.id);
-          const c = tx.conversation;
-          if (
-            !turn ||
-            turn.status === 'finished' ||
-            c.status !== 'open' ||
-            c.control !== 'bot' ||
-            c.controlVersion !== record.controlVersion
-          ) {
-            return false;
-          }
-          const events = await build(tx);
-          if (events.length > 0) await tx.append(events);
-          return true;
-        });
-        if (written) onWritten();
-        else this.#stop(local);
-      } catch (error) {
-        this.#log(`could not write bot turn ${record.id}`, error);
-        this.#stop(local);
+  #schedule(urgent = false): void {
+    if (urgent) this.#urgent = true;
+    if (this.#committing || this.#dirty.size === 0) return;
+    if (this.#timer) {
+      if (!this.#urgent || this.#timerUrgent) return;
+      clearTimeout(this.#timer);
+    }
+    const wait = this.#urgent ? 0 : Math.max(0, this.#lastCommitAt + this.#flushMs - Date.now());
+    this.#timerUrgent = this.#urgent;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#commit();
+    }, wait);
+  }
+
+  /** One group commit: takes what every dirty turn buffered and writes it in one store transaction. */
+  async #commit(): Promise<void> {
+    this.#committing = true;
+    this.#urgent = false;
+    this.#lastCommitAt = Date.now();
+    const batch: BatchItem[] = [];
+    const idle: (() => void)[] = [];
+    for (const local of this.#dirty) {
+      const waiters = local.waiters.splice(0);
+      const text = local.pending;
+      const final = local.final;
+      if (local.stopped || (text === '' && !final)) {
+        idle.push(...waiters);
+        continue;
       }
-    });
+      local.pending = '';
+      local.final = undefined;
+      batch.push({ local, write: this.#writeOf(local, text, final), text, final, waiters });
+    }
+    this.#dirty.clear();
+    for (const resolve of idle) resolve();
+    try {
+      if (batch.length > 0) {
+        const results = await this.#append(batch);
+        batch.forEach((item, i) => this.#settle(item, results[i]));
+      }
+    } finally {
+      for (const item of batch) for (const resolve of item.waiters) resolve();
+      this.#committing = false;
+      this.#schedule();
+    }
+  }
+
+  /** Appends a batch; when the transaction fails, each write is retried alone, so one bad turn stops alone. */
+  async #append(batch: readonly BatchItem[]): Promise<(DurableEvent[] | null | typeof FAILED)[]> {
+    try {
+      return await this.#store.appendTurns(batch.map((item) => item.write));
+    } catch (error) {
+      if (batch.length === 1) {
+        this.#log(`could not write bot turn ${batch[0]!.write.turnId}`, error);
+        return [FAILED];
+      }
+      return Promise.all(
+        batch.map(async (item) => {
+          try {
+            const [result] = await this.#store.appendTurns([item.write]);
+            return result ?? null;
+          } catch (e) {
+            this.#log(`could not write bot turn ${item.write.turnId}`, e);
+            return FAILED;
+          }
+        }),
+      );
+    }
+  }
+
+  /** Applies the outcome of a turn's write: advances the turn, or stops it when refused or failed. */
+  #settle(item: BatchItem, result: DurableEvent[] | null | typeof FAILED | undefined): void {
+    const { local } = item;
+    if (!result || result === FAILED) {
+      this.#stop(local);
+      return;
+    }
+    local.started = true;
+    if (item.text !== '') {
+      local.nextIndex += 1;
+      local.written += item.text;
+    }
+    if (item.final) local.stopped = true;
+  }
+
+  /** The events (and ephemeral events) of one turn's share of a group commit. */
+  #writeOf(local: LocalTurn, text: string, final: Final | undefined): TurnAppend {
+    const { record } = local;
+    const events: NewEvent[] = [];
+    if (!local.started) {
+      events.push({
+        type: 'message.started',
+        data: {
+          id: record.messageId,
+          role: 'bot',
+          author: this.author,
+          turnId: record.id,
+          ...(record.replyTo !== undefined && { replyTo: record.replyTo }),
+          createdAt: new Date().toISOString(),
+        },
+      });
+    }
+    if (text !== '') {
+      events.push({ type: 'message.delta', data: { id: record.messageId, index: local.nextIndex, text } });
+    }
+    const write: TurnAppend = {
+      conversationId: record.conversationId,
+      turnId: record.id,
+      controlVersion: record.controlVersion,
+      events,
+    };
+    if (!final) return write;
+    const { finishReason, completion, error } = final;
+    // A turn that failed before its first word still leaves an answer in the transcript: the safe
+    // error sentence and a way to a person, so the customer is never left with nothing.
+    const nothingSaid = finishReason === 'error' && !local.started && text === '' && error;
+    const completed: Completion = nothingSaid
+      ? {
+          ...completion,
+          text: error.message,
+          suggestions: [{ label: 'Talk to a person', action: 'handoff' }],
+        }
+      : completion;
+    events.push(completedEvent(record.messageId, local.written + text, finishReason, completed));
+    if (!error) return write;
+    return {
+      ...write,
+      ephemeral: [{ type: 'error', data: { ...error, turnId: record.id, retryable: true } }],
+    };
   }
 
   #stop(local: LocalTurn): void {

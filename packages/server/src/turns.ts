@@ -20,11 +20,21 @@ export async function completionEvent(
   completion: Completion = {},
 ): Promise<NewEvent> {
   const message = await tx.getMessage(turn.messageId);
+  return completedEvent(turn.messageId, message?.text ?? '', finishReason, completion);
+}
+
+/** The `message.completed` event of message `messageId`: the completion's text, else `streamed`. */
+export function completedEvent(
+  messageId: string,
+  streamed: string,
+  finishReason: FinishReason,
+  completion: Completion = {},
+): NewEvent {
   return {
     type: 'message.completed',
     data: {
-      id: turn.messageId,
-      text: completion.text ?? message?.text ?? '',
+      id: messageId,
+      text: completion.text ?? streamed,
       finishReason,
       ...(completion.citations !== undefined && { citations: completion.citations }),
       ...(completion.suggestions !== undefined && { suggestions: completion.suggestions }),

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { HANDOFF_REASONS, type HandoffReason, type Message } from '@baton-chat/protocol';
 import {
@@ -757,5 +758,41 @@ describe('cost', () => {
     assert.deepEqual(entities, [{ type: 'order_id', value: 'LC-20418837' }]);
     assert.match(ai.summary, /LC-20418837/);
     assert.ok(elapsed < 10_000, `${elapsed} ms`);
+  });
+});
+
+describe('naughty strings', () => {
+  const BLNS = JSON.parse(
+    readFileSync(new URL('../../../../shared/corpora/blns/blns.json', import.meta.url), 'utf8'),
+  ) as string[];
+  const strings = [...BLNS, '\u0000', '\ud800', 'x\udfffy', '\ufeff', '\u{10ffff}'];
+
+  test('every one is analysed without throwing, with a finite score in [-1, 1], alone and in a row', () => {
+    const earlier: string[] = [];
+    const analyses: MessageAnalysis[] = [];
+    for (const text of strings) {
+      const analysis = analyzeUserMessage(text, { userTexts: earlier });
+      assert.ok(
+        Number.isFinite(analysis.sentiment) && Math.abs(analysis.sentiment) <= 1,
+        JSON.stringify(text),
+      );
+      analyses.push(analysis);
+      earlier.push(text);
+      extractEntities(text);
+    }
+    const decision = decideEscalation({ analyses, botConfidences: [] });
+    assert.ok(decision.priority >= 0 && decision.priority <= MAX_PRIORITY);
+    const messages = strings.map((text, i): Message => ({
+      id: `m${i}`,
+      seq: i + 1,
+      role: i % 2 ? 'bot' : 'user',
+      author: { role: i % 2 ? 'bot' : 'user' },
+      text,
+      status: 'complete',
+      createdAt: '2026-11-24T10:00:00.000Z',
+    }));
+    const ai = buildAiContext({ messages });
+    assert.equal(ai.machineGenerated, true);
+    assert.equal(typeof ai.summary, 'string');
   });
 });

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { BatonEvent, DurableEvent } from '@baton-chat/protocol';
+import { projectMessage, type BatonEvent, type DurableEvent, type Message } from '@baton-chat/protocol';
 import {
   createPgliteClient,
   createSqlStore,
+  MIGRATIONS,
   migrate,
   type NewEvent,
   type SqlClient,
@@ -54,7 +55,7 @@ describe('the SQL store on PGlite', () => {
     );
     assert.deepEqual(
       rows.map((r) => r.version),
-      [1],
+      MIGRATIONS.map((m) => m.version),
     );
     assert.equal(await migrate(client), 0);
   });
@@ -188,6 +189,128 @@ describe('the SQL store on PGlite', () => {
       seen.map((e) => ('seq' in e ? (e as DurableEvent).seq : e.type)),
       [1, 2, 3, 'typing', 4],
     );
+  });
+
+  it('group-commits the deltas of many turns: contiguous seqs per conversation, stale turns refused', async () => {
+    const ids = ['cv_a', 'cv_b', 'cv_c', 'cv_d'];
+    const seen = new Map<string, BatonEvent[]>();
+    for (const [n, id] of ids.entries()) {
+      await newConversation(store, id);
+      await store.append(id, [userMessage(n)]);
+      await store.withConversation(id, (tx) =>
+        tx.insertTurn({ id: `turn_${id}`, messageId: `bot_${id}`, status: 'pending', controlVersion: 1 }),
+      );
+      const events: BatonEvent[] = [];
+      seen.set(id, events);
+      store.subscribe(id, (e) => events.push(e));
+    }
+    const started = (id: string): NewEvent => ({
+      type: 'message.started',
+      data: {
+        id: `bot_${id}`,
+        role: 'bot',
+        author: { role: 'bot', id: 'b' },
+        turnId: `turn_${id}`,
+        createdAt: at,
+      },
+    });
+    const delta = (id: string, index: number, text: string): NewEvent => ({
+      type: 'message.delta',
+      data: { id: `bot_${id}`, index, text },
+    });
+    const write = (id: string, events: NewEvent[]) => ({
+      conversationId: id,
+      turnId: `turn_${id}`,
+      controlVersion: 1,
+      events,
+    });
+
+    const first = await store.appendTurns(ids.map((id) => write(id, [started(id), delta(id, 0, 'Hello ')])));
+    assert.deepEqual(
+      first.map((events) => events?.map((e) => e.seq)),
+      ids.map(() => [2, 3]),
+    );
+    // Meanwhile a person takes over cv_b, cv_c's turn is cancelled and a user message lands in cv_d.
+    await store.append('cv_b', [
+      { type: 'conversation.updated', data: { status: 'open', control: 'human', controlVersion: 2 } },
+    ]);
+    await store.append('cv_c', [
+      {
+        type: 'message.completed',
+        data: { id: 'bot_cv_c', text: 'Hello ', finishReason: 'cancelled', completedAt: at },
+      },
+    ]);
+    const [second] = await Promise.all([
+      store.appendTurns(
+        ids.map((id) =>
+          write(id, [
+            delta(id, 1, 'world'),
+            ...(id === 'cv_a'
+              ? [
+                  {
+                    type: 'message.completed',
+                    data: { id: 'bot_cv_a', text: 'Hello world', finishReason: 'stop', completedAt: at },
+                  } as NewEvent,
+                ]
+              : []),
+          ]),
+        ),
+      ),
+      store.append('cv_d', [userMessage(9)]),
+    ]);
+    assert.deepEqual(
+      second.map((events) => (events ? events.map((e) => e.type) : null)),
+      [['message.delta', 'message.completed'], null, null, ['message.delta']],
+    );
+    await new Promise((r) => setTimeout(r, 20));
+
+    for (const id of ids) {
+      const stored = await store.readEvents(id, 0);
+      const seqs = stored.map((e) => e.seq);
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: seqs.length }, (_, i) => i + 1),
+        `${id} seqs are contiguous`,
+      );
+      // Listeners got exactly the durable events, in order, once.
+      const live = seen.get(id)!.map((e) => (e as DurableEvent).seq);
+      assert.deepEqual(live, seqs.slice(1), `${id} live events`);
+      const deltas = stored
+        .filter((e) => e.type === 'message.delta')
+        .map((e) => (e.data as { text: string }).text);
+      assert.deepEqual(
+        deltas,
+        id === 'cv_b' || id === 'cv_c' ? ['Hello '] : ['Hello ', 'world'],
+        `${id} deltas`,
+      );
+    }
+    const history = async (id: string) => (await store.history(id, { limit: 10 })).messages;
+    const a = (await history('cv_a')).find((m) => m.id === 'bot_cv_a')!;
+    assert.deepEqual([a.status, a.text], ['complete', 'Hello world']);
+    const d = (await history('cv_d')).find((m) => m.id === 'bot_cv_d')!;
+    assert.deepEqual([d.status, d.text, d.nextDeltaIndex], ['streaming', 'Hello world', 2]);
+    // The stored projection is what projectMessage makes of the log (deltas are applied in SQL).
+    let replayed: Message | undefined;
+    for (const e of await store.readEvents('cv_d', 0)) {
+      if ('id' in e.data && e.data.id === 'bot_cv_d') replayed = projectMessage(replayed, e);
+    }
+    assert.deepEqual(d, replayed);
+    const b = (await history('cv_b')).find((m) => m.id === 'bot_cv_b')!;
+    assert.deepEqual([b.status, b.text], ['streaming', 'Hello ']);
+    const turns = await store.withConversation('cv_a', async (tx) => [
+      (await tx.getTurn('turn_cv_a'))?.status,
+      await tx.activeTurn(),
+    ]);
+    assert.deepEqual(turns, ['finished', null]);
+    // A finished turn takes no more writes, and an unknown conversation is refused, not an error.
+    assert.deepEqual(
+      await store.appendTurns([
+        write('cv_a', [delta('cv_a', 2, '!')]),
+        write('cv_none', [delta('cv_none', 0, 'x')]),
+      ]),
+      [null, null],
+    );
+    assert.equal((await store.getConversation('cv_a'))!.lastSeq, 5);
   });
 
   it('keeps only the newest retentionEvents events and raises oldestSeq', async () => {

@@ -60,6 +60,18 @@ export interface TurnRecord {
   updatedAtMs: number;
 }
 
+/** The events one bot turn appends in a {@link Store.appendTurns} batch. */
+export interface TurnAppend {
+  conversationId: string;
+  turnId: string;
+  /** The control version the turn started under; the write is refused once it changed. */
+  controlVersion: number;
+  /** `message.started`, `message.delta` and `message.completed` events of the turn's message, in order. */
+  events: readonly NewEvent[];
+  /** Ephemeral events sent after the commit, when the write was accepted (an `error`, say). */
+  ephemeral?: readonly (Omit<EphemeralEvent, 'conversationId' | 'ts'> & { ts?: string })[];
+}
+
 /** A handoff waiting for a human, as the queue sees it. */
 export interface WaitingHandoff {
   conversationId: string;
@@ -148,6 +160,21 @@ export interface Store {
   withConversation<T>(id: string, fn: (tx: ConversationTx) => Promise<T>): Promise<T>;
   /** Appends a batch of events in its own transaction (convenience over `withConversation`). */
   append(conversationId: string, events: readonly NewEvent[]): Promise<DurableEvent[]>;
+  /**
+   * Group commit of bot turns: appends the events of many turns, of any conversations, in one
+   * transaction that locks their conversations, and applies them to the messages and turns projections.
+   * Each write is all or nothing: it is refused (`null`, nothing written) unless its turn exists and is
+   * unfinished, and its conversation is open, under bot control and still at the write's control
+   * version. Seqs stay contiguous per conversation; listeners hear the events after the commit. Touches
+   * a turn's `updatedAtMs` (what {@link Store.staleTurns} reads) at most about once a second.
+   * Rejects, writing nothing, when the transaction fails; then every write may be retried on its own.
+   */
+  appendTurns(writes: readonly TurnAppend[]): Promise<(DurableEvent[] | null)[]>;
+  /**
+   * The messages before `beforeSeq`, oldest first, at most `limit`: what a bot reads as context. Read
+   * ahead of queued requests, since a turn waits on it before its first word.
+   */
+  recentMessages(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]>;
   /** Durable events with `seq > afterSeq`, in order, at most `limit` (default all). */
   readEvents(conversationId: string, afterSeq: number, limit?: number): Promise<DurableEvent[]>;
   /** A history page (section 6.3): `after` or `before` or neither, `limit` messages. */
