@@ -31,6 +31,27 @@ export const BROWSER_BUNDLES = [
     budgetGzipBytes: 55 * 1024,
   },
   {
+    name: '@baton-chat/widget/locales/zh-CN',
+    input: 'packages/widget/dist/locales/zh-CN.js',
+    output: 'packages/widget/dist/baton-widget-locale-zh-CN.min.js',
+    // Opt-in locale, kept out of the widget bundle: strings plus the registration call.
+    budgetGzipBytes: 2 * 1024,
+  },
+  {
+    name: '@baton-chat/widget/locales/es',
+    input: 'packages/widget/dist/locales/es.js',
+    output: 'packages/widget/dist/baton-widget-locale-es.min.js',
+    // Opt-in locale, kept out of the widget bundle: strings plus the registration call.
+    budgetGzipBytes: 2 * 1024,
+  },
+  {
+    name: '@baton-chat/widget/locales/ar',
+    input: 'packages/widget/dist/locales/ar.js',
+    output: 'packages/widget/dist/baton-widget-locale-ar.min.js',
+    // Opt-in locale, kept out of the widget bundle: strings plus the registration call.
+    budgetGzipBytes: 2 * 1024,
+  },
+  {
     name: '@baton-chat/console',
     input: 'packages/console/dist/main.js',
     output: 'packages/console/dist/app/console.js',
@@ -38,5 +59,27 @@ export const BROWSER_BUNDLES = [
     budgetGzipBytes: 30 * 1024,
     // Copied next to the bundle: the page and its stylesheet (no inline script or style, for strict CSP).
     assets: ['packages/console/app/index.html', 'packages/console/app/console.css'],
+  },
+  {
+    name: '@baton-chat/embed',
+    input: 'packages/embed/dist/script-tag.js',
+    output: 'packages/embed/dist/cdn/baton.js',
+    // The script tag (the one classic script): paints only the launcher and loads the widget on intent.
+    format: 'iife',
+    // Issue 5: the launcher stays within 6 KB gzip.
+    budgetGzipBytes: 6 * 1024,
+    // Last in the table: the widget and its locale bundles, built above, are copied next to baton.js so a
+    // site hosts one folder. Source maps keep their names, which the bundles' sourceMappingURL comments use.
+    assets: [
+      { from: 'packages/widget/dist/baton-widget.min.js', to: 'baton-widget.js' },
+      'packages/widget/dist/baton-widget.min.js.map',
+      ...['zh-CN', 'es', 'ar'].flatMap((tag) => [
+        {
+          from: `packages/widget/dist/baton-widget-locale-${tag}.min.js`,
+          to: `baton-widget-locale-${tag}.js`,
+        },
+        `packages/widget/dist/baton-widget-locale-${tag}.min.js.map`,
+      ]),
+    ],
   },
 ];

@@ -6,7 +6,7 @@ import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { ChatController } from './chat-controller.js';
 import { emit } from './events.js';
-import type { BatonErrorDetail } from './events.js';
+import type { BatonErrorDetail, BatonSendDetail } from './events.js';
 import {
   botIcon,
   chatIcon,
@@ -18,7 +18,7 @@ import {
   thumbDownIcon,
   thumbUpIcon,
 } from './icons.js';
-import { en } from './locale.js';
+import { onLocaleRegistered, resolveLocale } from './locale.js';
 import type { BatonLocale } from './locale.js';
 import { markdown } from './markdown.js';
 import { styles } from './styles.js';
@@ -29,7 +29,10 @@ export type BatonChatMode = 'floating' | 'inline';
 export type BatonChatTheme = 'light' | 'dark' | 'auto';
 
 type HandoffState = NonNullable<ChatSnapshot['handoff']>['state'];
+type Handoff = NonNullable<ChatSnapshot['handoff']>;
 const WAITING: ReadonlySet<HandoffState> = new Set(['requested', 'queued', 'assigned']);
+// Within this many pixels of the end, the thread counts as read to the bottom and follows new content.
+const STICK_PX = 48;
 const ANNOUNCE_MAX_CHARS = 600;
 
 const initials = (name: string): string =>
@@ -63,6 +66,8 @@ const safeHttpUrl = (value: string): string | undefined => {
  * <baton-chat server="https://support.example.com"></baton-chat>
  * ```
  *
+ * @tagname baton-chat
+ *
  * @slot header - Replaces the title in the header (keep it short: one line).
  * @slot launcher-icon - Replaces the speech-bubble icon of the launcher.
  * @slot empty - Shown in an empty conversation instead of the greeting.
@@ -90,6 +95,10 @@ const safeHttpUrl = (value: string): string | undefined => {
  * @csspart suggestion - One quick reply.
  * @csspart progress - What the bot or agent is doing before text arrives.
  * @csspart stop-button - Stops the answer being streamed.
+ * @csspart notice - A handoff notice at the end of the thread (failed, back to the bot, the thanks).
+ * @csspart offline-form - The leave-a-message form after a failed handoff.
+ * @csspart csat - The satisfaction survey after a resolved conversation.
+ * @csspart csat-button - One score (1 to 5) of the survey.
  * @csspart composer - The message form.
  * @csspart input - The message text area.
  * @csspart send-button - The send button.
@@ -126,7 +135,8 @@ const safeHttpUrl = (value: string): string | undefined => {
  * @event baton-close - The panel closed.
  * @event baton-send - Before a message is sent (`detail.text`); cancelable.
  * @event baton-handoff-request - The user asked for a person; cancelable.
- * @event baton-feedback - A thumb on a bot answer (`detail.messageId`, `detail.value`).
+ * @event baton-feedback - A thumb on a bot answer (`detail.messageId`, `detail.value` up/down), or the
+ *   1-5 score of the survey after a resolved conversation (`detail.messageId` null).
  * @event baton-message - A bot, agent or system message finished arriving (`detail.message`).
  * @event baton-error - An action failed (`detail.action`, `detail.error`).
  */
@@ -146,10 +156,12 @@ export class BatonChat extends LitElement {
         toAttribute: (value: readonly string[]) => value.join(' '),
       },
     },
-    locale: { attribute: false },
+    locale: {},
+    offlineFormUrl: { attribute: 'offline-form-url' },
     chatOptions: { attribute: false },
     _draft: { state: true },
     _error: { state: true },
+    _done: { state: true },
   };
 
   /** Base URL of the Baton server. With it (and no `chat`), the element creates and owns its client. */
@@ -160,22 +172,39 @@ export class BatonChat extends LitElement {
   declare open: boolean;
   /** Colour scheme. Default `light`. */
   declare theme: BatonChatTheme;
-  /** Side of the viewport for the launcher and panel: `right` (default) or `left`. */
+  /**
+   * Side of the viewport for the launcher and panel: `right` (default) or `left`, the physical side in
+   * either writing direction.
+   */
   declare position: 'right' | 'left';
   /**
    * Hosts whose images may load in answers (`image-hosts="cdn.example.com *.shop.example"`). Default
    * none: images from other hosts are shown as links, so answers cannot leak data through image URLs.
    */
   declare imageHosts: readonly string[];
-  /** Every string the widget shows. Default English (`en`). */
-  declare locale: BatonLocale;
+  /**
+   * The language: a locale object, or a BCP 47 tag (`locale="ar"`) of a registered locale (import
+   * `@baton-chat/widget/locales/ar` to register Arabic). Default: the page's `<html lang>` when that
+   * locale is registered, else English. The element sets its own `dir` from the locale.
+   */
+  declare locale: BatonLocale | string | undefined;
+  /**
+   * Where a failed handoff with the `offline_form` fallback sends people: a link to your own contact
+   * form instead of the built-in leave-a-message form. Default: the built-in form, whose message is sent
+   * into the conversation (with the email to reply to) like any other.
+   */
+  declare offlineFormUrl: string | undefined;
   /**
    * Extra options for the client created from `server` (user identity, metadata, persister, ...). Set it
    * before the element's first update; setting it again later creates a new client.
    */
   declare chatOptions: Omit<CreateChatOptions, 'server'> | undefined;
+  /** @internal */
   declare _draft: string;
+  /** @internal */
   declare _error: string;
+  /** @internal Keys of the leave-a-message forms sent and surveys answered (`form:<id>`, `csat:<id>`). */
+  declare _done: ReadonlySet<string>;
 
   readonly #controller = new ChatController(this);
   #externalChat: Chat | undefined;
@@ -185,6 +214,15 @@ export class BatonChat extends LitElement {
   #primeToken = 0;
   #seen = new Set<string>();
   #handoffKey = '';
+  #handoffId = '';
+  #handoffState = '';
+  #transferred = false;
+  #l: BatonLocale = resolveLocale('en');
+  #offLocale: (() => void) | undefined;
+  #resizes: ResizeObserver | undefined;
+  #autoTop = 0;
+  #focused: Element | null = null;
+  #focusCard = false;
   #stickToBottom = true;
   #markReadQueued = false;
   #scrollQueued = false;
@@ -197,10 +235,12 @@ export class BatonChat extends LitElement {
     this.theme = 'light';
     this.position = 'right';
     this.imageHosts = [];
-    this.locale = en;
+    this.locale = undefined;
+    this.offlineFormUrl = undefined;
     this.chatOptions = undefined;
     this._draft = '';
     this._error = '';
+    this._done = new Set();
   }
 
   /** A client of your own (see `@baton-chat/core`). It wins over `server`; you destroy it. */
@@ -247,21 +287,47 @@ export class BatonChat extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    // A locale module imported later (or lazily) re-renders the widget in its language.
+    this.#offLocale = onLocaleRegistered(() => this.requestUpdate());
     // The client is created in the first update, after the page had a chance to set chatOptions.
     this.requestUpdate();
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
+    this.#offLocale?.();
     this.#dropOwnChat();
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
+    const locale = this.locale;
+    this.#l =
+      typeof locale === 'object'
+        ? locale
+        : resolveLocale(locale ?? globalThis.document?.documentElement.lang);
+    // On the host, so the page's own CSS (and :dir()) sees the widget's direction too.
+    if (this.dir !== this.#l.dir) this.dir = this.#l.dir;
     this.#bind(changed.has('chatOptions') && changed.get('chatOptions') !== undefined);
     this.#track(this.snapshot);
+    this.#focused = this.shadowRoot?.activeElement ?? null;
+  }
+
+  protected override firstUpdated(): void {
+    // Follows the end while content grows without a render of ours (images loading, a taller composer,
+    // a narrower panel), as long as the user was at the bottom.
+    this.#resizes = new ResizeObserver(() => {
+      if (this.#stickToBottom) this.#scrollToEnd();
+    });
+    for (const e of this.renderRoot.querySelectorAll('.thread, .content')) this.#resizes.observe(e);
   }
 
   protected override updated(): void {
+    // A control that had focus went away (the handoff button once an agent joined, a survey answered):
+    // focus goes to the composer instead of falling back to the page.
+    // A form sent or a survey answered: its thanks line takes focus, in the same place.
+    if (this.#focusCard) this.renderRoot.querySelector<HTMLElement>('.card')?.focus();
+    else if (this.#focused && !this.#focused.isConnected) this.#focusInput();
+    this.#focusCard = false;
     if (this.#stickToBottom) this.#scheduleScroll();
     this.#flushAnnouncements();
     const chat = this.chat;
@@ -335,13 +401,30 @@ export class BatonChat extends LitElement {
       if (!m.retracted) this.#pendingAnnouncements.push({ key: m.key, text: '' });
     }
     const h = s.handoff;
-    const key = h ? `${h.id}:${h.state}` : '';
+    if (h && (h.id !== this.#handoffId || h.state !== this.#handoffState)) {
+      // A transfer is an active handoff going back to a queue or to another agent.
+      this.#transferred =
+        h.id === this.#handoffId &&
+        WAITING.has(h.state) &&
+        (this.#handoffState === 'active' || this.#transferred);
+      this.#handoffId = h.id;
+      this.#handoffState = h.state;
+    }
+    const key = h ? `${h.id}:${h.state}:${h.agent?.id}:${this.#transferred}` : '';
     if (key !== this.#handoffKey) {
       this.#handoffKey = key;
-      if (this.#primed && h) {
-        this.#pendingAnnouncements.push({ text: this.locale.handoffStates[h.state](h.agent?.name) });
-      }
+      if (this.#primed && h) this.#pendingAnnouncements.push({ text: this.#handoffText(h) });
     }
+  }
+
+  #handoffText(h: Handoff): string {
+    const states = this.#l.handoffStates;
+    const name = h.agent?.name;
+    if (this.#transferred) return states.transferred(h.state === 'assigned' ? name : undefined);
+    if (h.state === 'ended' && h.outcome === 'returned_to_bot') return states.returned(name);
+    if (h.state === 'ended' && h.outcome === 'resolved') return states.resolved(name);
+    if (h.state === 'failed' && h.fallback === 'offline_form') return states.failedForm(name);
+    return states[h.state](name);
   }
 
   #flushAnnouncements(): void {
@@ -349,7 +432,7 @@ export class BatonChat extends LitElement {
     const parts: string[] = [];
     for (const a of this.#pendingAnnouncements) {
       if (a.key === undefined) {
-        parts.push(this.locale.announceHandoff(a.text));
+        parts.push(this.#l.announceHandoff(a.text));
         continue;
       }
       const row = this.renderRoot.querySelector(`[data-key="${CSS.escape(a.key)}"]`);
@@ -357,7 +440,7 @@ export class BatonChat extends LitElement {
       const text = (row?.querySelector('.bubble')?.textContent ?? m?.text ?? '').replace(/\s+/g, ' ').trim();
       if (!text || !m) continue;
       const clipped = text.length > ANNOUNCE_MAX_CHARS ? `${text.slice(0, ANNOUNCE_MAX_CHARS)}…` : text;
-      parts.push(this.locale.announceAnswer(this.#authorName(m), clipped));
+      parts.push(this.#l.announceAnswer(this.#authorName(m), clipped));
     }
     this.#pendingAnnouncements = [];
     // Written directly (no template binding): announcing must not cost another render.
@@ -378,7 +461,9 @@ export class BatonChat extends LitElement {
 
   #scrollToEnd(): void {
     const thread = this.renderRoot.querySelector('.thread');
-    if (thread) thread.scrollTop = thread.scrollHeight;
+    if (!thread) return;
+    thread.scrollTop = thread.scrollHeight;
+    this.#autoTop = thread.scrollTop;
   }
 
   #focusInput(): void {
@@ -386,20 +471,24 @@ export class BatonChat extends LitElement {
   }
 
   #fail(action: BatonErrorDetail['action'], error: unknown): void {
-    this._error = this.locale.error;
+    this._error = this.#l.error;
     emit(this, 'baton-error', { action, error });
   }
 
-  /** Sends `text` as the user, after a cancelable `baton-send`. Resolves once handed to the client. */
-  async send(text: string): Promise<void> {
+  /**
+   * Sends `text` as the user, after a cancelable `baton-send`. Resolves once handed to the client;
+   * false when there was nothing to send or the event was cancelled.
+   */
+  async send(text: string, metadata?: BatonSendDetail['metadata']): Promise<boolean> {
     const chat = this.chat;
     const trimmed = text.trim();
-    if (!chat || !trimmed) return;
-    if (!emit(this, 'baton-send', { text: trimmed }, true)) return;
+    if (!chat || !trimmed) return false;
+    if (!emit(this, 'baton-send', { text: trimmed, ...(metadata && { metadata }) }, true)) return false;
     this._error = '';
     this.#stickToBottom = true;
     // A refused message stays in the thread as `failed` with Retry; the event tells the page.
-    await chat.send(trimmed).catch((error: unknown) => this.#fail('send', error));
+    await chat.send(trimmed, metadata && { metadata }).catch((error: unknown) => this.#fail('send', error));
+    return true;
   }
 
   /** Asks for a person, after a cancelable `baton-handoff-request`. */
@@ -440,7 +529,10 @@ export class BatonChat extends LitElement {
 
   #onThreadScroll(event: Event): void {
     const t = event.target as HTMLElement;
-    this.#stickToBottom = t.scrollHeight - t.scrollTop - t.clientHeight < 48;
+    // Content that grew between our scroll and this event is not the user scrolling up: only a position
+    // above the one we set (and not near the end) is.
+    this.#stickToBottom =
+      t.scrollTop >= this.#autoTop - 1 || t.scrollHeight - t.scrollTop - t.clientHeight < STICK_PX;
   }
 
   #stop(): void {
@@ -461,13 +553,37 @@ export class BatonChat extends LitElement {
     void this.chat.sendFeedback(m.id, value).catch((error: unknown) => this.#fail('feedback', error));
   }
 
+  #done(key: string, thanks: string): void {
+    this._done = new Set(this._done).add(key);
+    this.#focusCard = true;
+    this.#pendingAnnouncements.push({ text: thanks });
+  }
+
+  #rate(key: string, score: 1 | 2 | 3 | 4 | 5): void {
+    const chat = this.chat;
+    if (!chat) return;
+    emit(this, 'baton-feedback', { messageId: null, value: score });
+    this.#done(key, this.#l.thanksFeedback);
+    void chat.sendFeedback(null, score).catch((error: unknown) => this.#fail('feedback', error));
+  }
+
+  async #leaveMessage(event: SubmitEvent, h: Handoff): Promise<void> {
+    event.preventDefault();
+    const data = new FormData(event.target as HTMLFormElement);
+    const email = String(data.get('email') ?? '').trim();
+    const text = String(data.get('message') ?? '').trim();
+    const note = { offlineForm: { handoffId: h.id, email } };
+    if (!(await this.send(`${text}\n\n${this.#l.replyTo(email)}`, note))) return;
+    this.#done(`form:${h.id}`, this.#l.messageLeft);
+  }
+
   #suggest(label: string, text: string | undefined, action: string | undefined): void {
     if (action === 'handoff') void this.requestHuman();
     else void this.send(text ?? label);
   }
 
   #authorName(m: ChatMessage): string {
-    const l = this.locale;
+    const l = this.#l;
     if (m.role === 'user') return l.authorYou;
     if (m.role === 'system') return l.authorSystem;
     return m.author.name || (m.role === 'agent' ? l.authorAgent : l.authorBot);
@@ -475,7 +591,7 @@ export class BatonChat extends LitElement {
 
   protected override render(): TemplateResult {
     const floating = this.mode !== 'inline';
-    const l = this.locale;
+    const l = this.#l;
     const s = this.snapshot;
     const unread = floating && !this.open ? s.unread : 0;
     return html`
@@ -520,7 +636,7 @@ export class BatonChat extends LitElement {
   }
 
   #renderHeader(s: ChatSnapshot, floating: boolean): TemplateResult {
-    const l = this.locale;
+    const l = this.#l;
     const h = s.handoff;
     const waiting = h !== null && WAITING.has(h.state);
     const active = h?.state === 'active';
@@ -532,6 +648,9 @@ export class BatonChat extends LitElement {
     } else if (s.status === 'closed') {
       line = l.stateClosed;
       dot = 'offline';
+    } else if (waiting && this.#transferred) {
+      line = l.transferring(h.state === 'assigned' ? h.agent?.name : undefined);
+      dot = 'waiting';
     } else if (waiting && h.state === 'assigned') {
       line = l.stateConnecting(h.agent?.name);
       dot = 'waiting';
@@ -557,15 +676,16 @@ export class BatonChat extends LitElement {
         <p part="state" class="state"><span class="dot ${dot}"></span>${line}</p>
       </div>
       ${
-        canAsk
-          ? html`<button part="handoff-button" class="header-button" @click=${() => void this.requestHuman()}>
-              ${personIcon}<span>${l.talkToPerson}</span>
+        // One button for both, so focus stays on it when asking turns into waiting.
+        canAsk || waiting
+          ? html`<button
+              part="handoff-button"
+              class="header-button"
+              @click=${() => (waiting ? this.#cancelHandoff() : void this.requestHuman())}
+            >
+              ${waiting ? nothing : personIcon}<span>${waiting ? l.cancelRequest : l.talkToPerson}</span>
             </button>`
-          : waiting
-            ? html`<button part="handoff-button" class="header-button" @click=${() => this.#cancelHandoff()}>
-                ${l.cancelRequest}
-              </button>`
-            : nothing
+          : nothing
       }
       ${
         floating
@@ -583,14 +703,14 @@ export class BatonChat extends LitElement {
   }
 
   #renderBanner(s: ChatSnapshot): TemplateResult | typeof nothing {
-    const l = this.locale;
+    const l = this.#l;
     if (s.connection === 'offline') return html`<div part="banner" class="banner">${l.offlineBanner}</div>`;
     if (this._error) return html`<div part="banner" class="banner" role="alert">${this._error}</div>`;
     return nothing;
   }
 
   #renderThread(s: ChatSnapshot): TemplateResult {
-    const l = this.locale;
+    const l = this.#l;
     const last = s.messages.at(-1);
     const streaming = s.messages.some((m) => m.status === 'streaming');
     const suggestions =
@@ -607,54 +727,110 @@ export class BatonChat extends LitElement {
       tabindex="0"
       @scroll=${this.#onThreadScroll}
     >
-      ${
-        s.messages.length === 0
-          ? html`<div part="empty" class="empty">
-              <slot name="empty"><strong>${l.emptyTitle}</strong>${l.emptyBody}</slot>
-            </div>`
-          : repeat(
-              s.messages,
-              (m) => m.key,
-              // Messages are immutable: an unchanged one is skipped, so a token costs the same with a
-              // long history as with a short one.
-              (m) => guard([m, this.locale, this.imageHosts], () => this.#renderMessage(m)),
-            )
-      }
-      ${
-        s.progress && !streaming
-          ? html`<div part="progress" class="progress">
-              <span class="dots" aria-hidden="true"><span></span><span></span><span></span></span>${
-                s.progress.label ?? ''
-              }
-            </div>`
-          : typing
+      <div class="content">
+        ${
+          s.messages.length === 0
+            ? html`<div part="empty" class="empty">
+                <slot name="empty"><strong>${l.emptyTitle}</strong>${l.emptyBody}</slot>
+              </div>`
+            : repeat(
+                s.messages,
+                (m) => m.key,
+                // Messages are immutable: an unchanged one is skipped, so a token costs the same with a
+                // long history as with a short one.
+                (m) => guard([m, this.#l, this.imageHosts], () => this.#renderMessage(m)),
+              )
+        }
+        ${
+          s.progress && !streaming
             ? html`<div part="progress" class="progress">
-                <span class="dots" aria-hidden="true"><span></span><span></span><span></span></span
-                >${l.typing(typing.name ?? l.authorAgent)}
+                <span class="dots" aria-hidden="true"><span></span><span></span><span></span></span>${
+                  s.progress.label ?? ''
+                }
+              </div>`
+            : typing
+              ? html`<div part="progress" class="progress">
+                  <span class="dots" aria-hidden="true"><span></span><span></span><span></span></span
+                  >${l.typing(typing.name ?? l.authorAgent)}
+                </div>`
+              : nothing
+        }
+        ${
+          suggestions?.length
+            ? html`<div part="suggestions" class="suggestions" role="group" aria-label=${l.suggestions}>
+                ${suggestions.map(
+                  (x) =>
+                    html`<button
+                      part="suggestion"
+                      class="suggestion"
+                      @click=${() => this.#suggest(x.label, x.text, x.action)}
+                    >
+                      ${x.label}
+                    </button>`,
+                )}
               </div>`
             : nothing
-      }
-      ${
-        suggestions?.length
-          ? html`<div part="suggestions" class="suggestions" role="group" aria-label=${l.suggestions}>
-              ${suggestions.map(
-                (x) =>
-                  html`<button
-                    part="suggestion"
-                    class="suggestion"
-                    @click=${() => this.#suggest(x.label, x.text, x.action)}
-                  >
-                    ${x.label}
-                  </button>`,
-              )}
-            </div>`
-          : nothing
-      }
+        }${this.#renderCards(s)}
+      </div>
     </div>`;
   }
 
+  // What follows the last message after a handoff ended: the failed notice (with the leave-a-message
+  // form), "back with the assistant", and the survey after a resolved conversation. Hidden once a bot,
+  // agent or system message is newer (the user's own left message is not).
+  #renderCards(s: ChatSnapshot): unknown {
+    const l = this.#l;
+    const h = s.handoff;
+    const since = Date.parse(h?.updatedAt ?? '');
+    if (h && s.messages.some((m) => m.role !== 'user' && Date.parse(m.createdAt) > since)) return nothing;
+    const resolved = h?.state === 'ended' && h.outcome === 'resolved';
+    if (resolved || (s.status === 'closed' && s.messages.length)) {
+      const key = `csat:${h?.id ?? s.conversationId}`;
+      if (this._done.has(key))
+        return html`<p part="notice" class="card" tabindex="-1">${l.thanksFeedback}</p>`;
+      return html`<div part="csat" class="card" role="group" aria-labelledby="csat">
+        <p id="csat">
+          ${resolved ? html`${this.#handoffText(h)} ` : nothing}<strong>${l.csatQuestion}</strong>
+        </p>
+        <div class="scores">
+          ${([1, 2, 3, 4, 5] as const).map(
+            (n) =>
+              html`<button part="csat-button" aria-label=${l.csatScore(n)} @click=${() => this.#rate(key, n)}>
+                ${n}
+              </button>`,
+          )}
+        </div>
+        <p class="ends" aria-hidden="true"><span>${l.csatLow}</span><span>${l.csatHigh}</span></p>
+      </div>`;
+    }
+    if (h?.state === 'failed' && h.fallback === 'offline_form') {
+      if (this._done.has(`form:${h.id}`))
+        return html`<p part="notice" class="card" tabindex="-1">${l.messageLeft}</p>`;
+      const url = this.offlineFormUrl && safeHttpUrl(this.offlineFormUrl);
+      return html`<div part="notice" class="card">
+        <p>${l.handoffStates.failedForm(undefined)}</p>
+        ${
+          url
+            ? html`<a class="action" href=${url} target="_blank" rel="noopener noreferrer"
+                >${l.leaveMessage}</a
+              >`
+            : html`<form part="offline-form" @submit=${(e: SubmitEvent) => void this.#leaveMessage(e, h)}>
+                <label
+                  >${l.emailLabel}<input name="email" type="email" autocomplete="email" required
+                /></label>
+                <label>${l.messageLabel}<textarea name="message" rows="3" required></textarea></label>
+                <button class="action" type="submit">${l.sendMessage}</button>
+              </form>`
+        }
+      </div>`;
+    }
+    if (h?.state === 'failed' || (h?.state === 'ended' && h.outcome === 'returned_to_bot'))
+      return html`<p part="notice" class="card">${this.#handoffText(h)}</p>`;
+    return nothing;
+  }
+
   #renderMessage(m: ChatMessage): TemplateResult {
-    const l = this.locale;
+    const l = this.#l;
     const role = m.role;
     const name = this.#authorName(m);
     const streaming = m.status === 'streaming';
@@ -753,7 +929,7 @@ export class BatonChat extends LitElement {
   }
 
   #renderComposer(s: ChatSnapshot): TemplateResult {
-    const l = this.locale;
+    const l = this.#l;
     const streaming = s.messages.some((m) => m.status === 'streaming' && m.role === 'bot');
     return html`${
         streaming
@@ -764,7 +940,7 @@ export class BatonChat extends LitElement {
             </div>`
           : nothing
       }
-      <form part="composer" @submit=${this.#onSubmit}>
+      <form part="composer" class="composer" @submit=${this.#onSubmit}>
         <label class="sr-only" for="input">${l.inputLabel}</label>
         <textarea
           id="input"

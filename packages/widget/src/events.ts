@@ -4,12 +4,17 @@ import type { ChatMessage } from '@baton-chat/core';
 /** Detail of `baton-send`: the text about to be sent. Cancel the event to keep it from being sent. */
 export interface BatonSendDetail {
   text: string;
+  /** Sent with the message: `{ offlineForm: { handoffId, email } }` for a leave-a-message form. */
+  metadata?: Record<string, unknown>;
 }
 
-/** Detail of `baton-feedback`: a thumb on a bot answer. */
+/**
+ * Detail of `baton-feedback`: a thumb on a bot answer (`messageId`, `up`/`down`), or the 1-5 score of
+ * the satisfaction survey after a resolved conversation (`messageId` null).
+ */
 export interface BatonFeedbackDetail {
-  messageId: string;
-  value: 'up' | 'down';
+  messageId: string | null;
+  value: 'up' | 'down' | 1 | 2 | 3 | 4 | 5;
 }
 
 /** Detail of `baton-message`: a bot, agent or system message that finished arriving. */
@@ -33,7 +38,7 @@ export interface BatonEventMap {
   'baton-send': CustomEvent<BatonSendDetail>;
   /** The user asked for a person; cancelable: `preventDefault()` keeps the request from being made. */
   'baton-handoff-request': CustomEvent<Record<string, never>>;
-  /** The user put a thumb on a bot answer. */
+  /** The user put a thumb on a bot answer, or answered the satisfaction survey. */
   'baton-feedback': CustomEvent<BatonFeedbackDetail>;
   /** A bot, agent or system message finished arriving (not for restored history). */
   'baton-message': CustomEvent<BatonMessageDetail>;

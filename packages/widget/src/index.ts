@@ -9,7 +9,7 @@ export type {
   BatonMessageDetail,
   BatonSendDetail,
 } from './events.js';
-export { en } from './locale.js';
+export { en, onLocaleRegistered, registerLocale, resolveLocale } from './locale.js';
 export type { BatonLocale } from './locale.js';
 export { MARKDOWN_MAX_CHARS, MARKDOWN_MAX_LINES, createMarkdownStream, renderMarkdown } from './markdown.js';
 export type { MarkdownOptions, MarkdownStream, RenderedMarkdown } from './markdown.js';

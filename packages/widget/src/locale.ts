@@ -59,11 +59,40 @@ export interface BatonLocale {
   /** Live-region announcements. */
   announceAnswer: (author: string, text: string) => string;
   announceHandoff: (state: string) => string;
-  /** Handoff states in words (announcements and system lines). */
+  /**
+   * Handoff changes in words, announced once each: the protocol's states plus `transferred` (to another
+   * agent or queue), `returned` (back to the bot), `resolved` (ended as resolved) and `failedForm`
+   * (nobody available, a leave-a-message form offered).
+   */
   handoffStates: Record<
-    'requested' | 'queued' | 'assigned' | 'active' | 'ended' | 'failed' | 'cancelled',
+    | 'requested'
+    | 'queued'
+    | 'assigned'
+    | 'active'
+    | 'ended'
+    | 'failed'
+    | 'cancelled'
+    | 'transferred'
+    | 'returned'
+    | 'resolved'
+    | 'failedForm',
     (agentName: string | undefined) => string
   >;
+  /** Header line while a transfer waits for the next agent (named once assigned). */
+  transferring: (agentName: string | undefined) => string;
+  /** The leave-a-message form after a failed handoff. */
+  leaveMessage: string;
+  emailLabel: string;
+  messageLabel: string;
+  sendMessage: string;
+  /** Appended to the left message so the agent knows where to reply. */
+  replyTo: (email: string) => string;
+  messageLeft: string;
+  /** Satisfaction survey after a resolved conversation. */
+  csatQuestion: string;
+  csatScore: (score: number) => string;
+  csatLow: string;
+  csatHigh: string;
   error: string;
   thread: string;
 }
@@ -122,7 +151,71 @@ export const en: BatonLocale = {
     ended: (name) => (name ? `${name} left the chat.` : 'The person left the chat.'),
     failed: () => 'No one is available right now. The assistant is here to help.',
     cancelled: () => 'Request for a person cancelled.',
+    transferred: (name) => `You're being transferred to ${name ?? 'another person'}.`,
+    returned: () => "You're back with the assistant.",
+    resolved: (name) => (name ? `${name} marked the conversation resolved.` : 'Conversation resolved.'),
+    failedForm: () => "No one is available right now. Leave a message and we'll reply by email.",
   },
+  transferring: (name) => `Transferring you to ${name ?? 'another person'}…`,
+  leaveMessage: 'Leave a message',
+  emailLabel: 'Your email',
+  messageLabel: 'Your message',
+  sendMessage: 'Send message',
+  replyTo: (email) => `Reply to: ${email}`,
+  messageLeft: 'Thanks! We got your message and will reply by email.',
+  csatQuestion: 'How was your conversation?',
+  csatScore: (n) => `${n} of 5`,
+  csatLow: 'Poor',
+  csatHigh: 'Great',
   error: 'Something went wrong. Please try again.',
   thread: 'Conversation',
 };
+
+interface LocaleRegistry {
+  locales: Map<string, BatonLocale>;
+  listeners: Set<() => void>;
+}
+
+// On globalThis under a Symbol.for key, so locale modules and widgets from different copies (npm and CDN)
+// meet in one registry.
+const registry = (): LocaleRegistry =>
+  ((globalThis as Record<symbol, LocaleRegistry | undefined>)[Symbol.for('baton-chat.locales')] ??= {
+    locales: new Map(),
+    listeners: new Set(),
+  });
+
+/**
+ * Makes `locale` available to every `<baton-chat>` by its `lang` (`zh-CN`) and its language (`zh`), and
+ * re-renders widgets on the page. The locale modules (`@baton-chat/widget/locales/es`) call it when
+ * imported.
+ *
+ * @example
+ * ```ts
+ * registerLocale({ ...en, lang: 'en-GB', chatTitle: 'Chat to us' });
+ * ```
+ */
+export function registerLocale(locale: BatonLocale): void {
+  const { locales, listeners } = registry();
+  const tag = locale.lang.toLowerCase();
+  locales.set(tag, locale);
+  if (!locales.has(tag.split('-')[0]!)) locales.set(tag.split('-')[0]!, locale);
+  for (const listener of listeners) listener();
+}
+
+/**
+ * The registered locale for a BCP 47 tag: exact match, else its language, else English (`en`).
+ *
+ * @example resolveLocale('es-MX') // the Spanish locale once `@baton-chat/widget/locales/es` is imported
+ */
+export function resolveLocale(tag: string | undefined): BatonLocale {
+  const { locales } = registry();
+  const lower = (tag ?? '').toLowerCase();
+  return locales.get(lower) ?? locales.get(lower.split('-')[0]!) ?? en;
+}
+
+/** Calls `listener` after every `registerLocale`; returns the function that stops it. */
+export function onLocaleRegistered(listener: () => void): () => void {
+  const { listeners } = registry();
+  listeners.add(listener);
+  return () => listeners.delete(listener);
+}

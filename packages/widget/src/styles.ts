@@ -108,7 +108,7 @@ export const styles = css`
   .launcher {
     position: fixed;
     inset-block-end: var(--baton-offset);
-    inset-inline-end: var(--baton-offset);
+    right: var(--baton-offset);
     z-index: var(--baton-z-index);
     width: var(--baton-launcher-size);
     height: var(--baton-launcher-size);
@@ -128,10 +128,11 @@ export const styles = css`
     width: 26px;
     height: 26px;
   }
+  /* position is physical: the page chose a side, in any writing direction. */
   :host([position='left']) .launcher,
   :host([position='left']) .panel.floating {
-    inset-inline-end: auto;
-    inset-inline-start: var(--baton-offset);
+    right: auto;
+    left: var(--baton-offset);
   }
   .badge {
     position: absolute;
@@ -161,7 +162,7 @@ export const styles = css`
     position: fixed;
     z-index: var(--baton-z-index);
     inset-block-end: calc(var(--baton-offset) + var(--baton-launcher-size) + 16px);
-    inset-inline-end: var(--baton-offset);
+    right: var(--baton-offset);
     width: min(var(--baton-panel-width), calc(100vw - 2 * var(--baton-offset)));
     height: min(
       var(--baton-panel-height),
@@ -216,7 +217,8 @@ export const styles = css`
     row-gap: 2px;
     align-items: center;
     column-gap: 8px;
-    padding: 10px 8px 10px 14px;
+    padding-block: 10px;
+    padding-inline: 14px 8px;
     padding-block-start: max(10px, env(safe-area-inset-top));
     background: var(--baton-header-bg);
     color: var(--baton-header-fg);
@@ -333,7 +335,83 @@ export const styles = css`
     padding: 16px;
     display: flex;
     flex-direction: column;
+  }
+  .content {
+    flex: 1 0 auto;
+    display: flex;
+    flex-direction: column;
     gap: 14px;
+  }
+
+  /* Handoff notices, leave-a-message form, survey */
+  .card {
+    margin: 0;
+    padding: 12px 14px;
+    border: 1px solid var(--baton-border);
+    border-radius: 12px;
+    background: var(--baton-surface);
+    font-size: 14px;
+    display: flex;
+    flex-direction: column;
+    gap: 10px;
+  }
+  .card p {
+    margin: 0;
+  }
+  .card label {
+    display: flex;
+    flex-direction: column;
+    gap: 4px;
+    font-size: 13px;
+    font-weight: 600;
+  }
+  .card input,
+  .card textarea {
+    font: 16px/1.35 var(--baton-font);
+    padding: 8px 10px;
+    border: 1px solid var(--baton-muted);
+    border-radius: 8px;
+    background: var(--baton-bg);
+    color: var(--baton-fg);
+    resize: vertical;
+  }
+  .card form {
+    display: flex;
+    flex-direction: column;
+    gap: 10px;
+  }
+  .action {
+    align-self: flex-start;
+    border: none;
+    border-radius: 999px;
+    padding: 8px 16px;
+    background: var(--baton-accent);
+    color: var(--baton-accent-fg);
+    font-weight: 600;
+    text-decoration: none;
+  }
+  .scores {
+    display: flex;
+    gap: 6px;
+  }
+  .scores button {
+    flex: 1;
+    height: 40px;
+    border: 1px solid var(--baton-accent);
+    border-radius: 8px;
+    background: var(--baton-bg);
+    color: var(--baton-accent);
+    font-weight: 700;
+  }
+  .scores button:hover {
+    background: var(--baton-accent);
+    color: var(--baton-accent-fg);
+  }
+  .ends {
+    display: flex;
+    justify-content: space-between;
+    font-size: 12px;
+    color: var(--baton-muted);
   }
   .empty {
     margin: auto 8px;
@@ -658,7 +736,7 @@ export const styles = css`
     width: 14px;
     height: 14px;
   }
-  form {
+  .composer {
     display: flex;
     align-items: flex-end;
     gap: 8px;
@@ -666,7 +744,7 @@ export const styles = css`
     border-block-start: 1px solid var(--baton-border);
     background: var(--baton-bg);
   }
-  textarea {
+  #input {
     flex: 1;
     min-width: 0;
     resize: none;
@@ -681,10 +759,10 @@ export const styles = css`
     /* 16px keeps mobile browsers from zooming on focus. */
     font: 16px/1.35 var(--baton-font);
   }
-  textarea::placeholder {
+  #input::placeholder {
     color: var(--baton-muted);
   }
-  textarea:focus-visible {
+  #input:focus-visible {
     outline: 2px solid var(--baton-accent);
     outline-offset: 0;
     background: var(--baton-bg);
@@ -719,7 +797,8 @@ export const styles = css`
     .send,
     .suggestion,
     .stop,
-    textarea {
+    .action,
+    #input {
       border: 1px solid CanvasText;
     }
     .streaming .md *::after {

@@ -2,6 +2,7 @@
 // Every state <baton-chat> shows, driven through a fake client: what a user sees and can do, and axe.
 import { expect } from '@esm-bundle/chai';
 import '@baton-chat/widget';
+import { en } from '@baton-chat/widget';
 import type { BatonChat } from '@baton-chat/widget';
 import type { ChatSnapshot } from '@baton-chat/core';
 import { createFakeChat, message } from './fake-chat.js';
@@ -195,7 +196,7 @@ describe('<baton-chat> states', () => {
 
   it('renders right to left with an RTL locale', async () => {
     await mount({ messages: [message('user', 'مرحبا'), message('bot', 'أهلاً')] });
-    el.locale = { ...el.locale, lang: 'ar', dir: 'rtl' };
+    el.locale = { ...en, lang: 'ar', dir: 'rtl' };
     await el.updateComplete;
     const panel = $('[part=panel]')!;
     expect(panel.getAttribute('dir')).to.equal('rtl');

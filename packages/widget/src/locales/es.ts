@@ -1,0 +1,82 @@
+// Spanish. Importing this module registers it: `<html lang="es">` (or `locale="es"`) then uses it.
+import { registerLocale } from '../locale.js';
+import type { BatonLocale } from '../locale.js';
+
+const minutes = (m: number): string => (m <= 1 ? 'alrededor de un minuto' : `alrededor de ${m} minutos`);
+
+/** Spanish (`es`). */
+export const es: BatonLocale = {
+  lang: 'es',
+  dir: 'ltr',
+  chatTitle: 'Chatea con nosotros',
+  openChat: 'Abrir el chat',
+  closeChat: 'Cerrar el chat',
+  unread: (n) => (n === 1 ? '1 mensaje sin leer' : `${n} mensajes sin leer`),
+  stateBot: 'Asistente de IA',
+  stateWaiting: 'Esperando a una persona',
+  queuePosition: (p) => (p === 1 ? 'eres el siguiente' : `posición ${p} en la cola`),
+  estimatedWait: minutes,
+  stateConnecting: (name) =>
+    name ? `Te estamos conectando con ${name}…` : 'Te estamos conectando con una persona…',
+  stateAgent: (name) => `${name} · equipo de soporte`,
+  stateOffline: 'Sin conexión',
+  stateClosed: 'Conversación finalizada',
+  talkToPerson: 'Hablar con una persona',
+  cancelRequest: 'Cancelar solicitud',
+  offlineBanner: 'No tienes conexión. Los mensajes se enviarán cuando vuelvas a conectarte.',
+  reconnecting: 'Reconectando…',
+  authorYou: 'Tú',
+  authorBot: 'Asistente',
+  authorAgent: 'Agente',
+  authorSystem: 'Aviso',
+  statusSending: 'Enviando…',
+  statusQueued: 'Esperando conexión',
+  statusFailed: 'No enviado',
+  retry: 'Reintentar',
+  typing: (name) => `${name} está escribiendo…`,
+  stop: 'Detener la respuesta',
+  stopped: 'Detenida',
+  answerFailed: 'No se pudo completar la respuesta.',
+  sources: 'Fuentes',
+  helpful: 'Útil',
+  notHelpful: 'No es útil',
+  thanksFeedback: 'Gracias por tu opinión',
+  suggestions: 'Respuestas sugeridas',
+  inputLabel: 'Mensaje',
+  inputPlaceholder: 'Escribe tu pregunta…',
+  send: 'Enviar',
+  emptyTitle: '¡Hola! ¿En qué podemos ayudarte?',
+  emptyBody: 'Pregunta lo que quieras. Nuestro asistente responde al instante y una persona está a un toque.',
+  announceAnswer: (author, text) => `${author}: ${text}`,
+  announceHandoff: (state) => state,
+  handoffStates: {
+    requested: () => 'Has pedido hablar con una persona.',
+    queued: () => 'Estás en la cola para hablar con una persona.',
+    assigned: (name) => (name ? `${name} se unirá en un momento.` : 'Una persona se unirá en un momento.'),
+    active: (name) => (name ? `${name} se ha unido al chat.` : 'Una persona se ha unido al chat.'),
+    ended: (name) => (name ? `${name} ha salido del chat.` : 'La persona ha salido del chat.'),
+    failed: () => 'No hay nadie disponible en este momento. El asistente sigue aquí para ayudarte.',
+    cancelled: () => 'Solicitud cancelada.',
+    transferred: (name) => `Te estamos transfiriendo a ${name ?? 'otra persona'}.`,
+    returned: () => 'Vuelves a hablar con el asistente.',
+    resolved: (name) =>
+      name ? `${name} ha marcado la conversación como resuelta.` : 'Conversación resuelta.',
+    failedForm: () =>
+      'No hay nadie disponible en este momento. Déjanos un mensaje y te responderemos por correo.',
+  },
+  transferring: (name) => `Transfiriéndote a ${name ?? 'otra persona'}…`,
+  leaveMessage: 'Dejar un mensaje',
+  emailLabel: 'Tu correo electrónico',
+  messageLabel: 'Tu mensaje',
+  sendMessage: 'Enviar mensaje',
+  replyTo: (email) => `Responder a: ${email}`,
+  messageLeft: '¡Gracias! Hemos recibido tu mensaje y te responderemos por correo.',
+  csatQuestion: '¿Qué tal fue la conversación?',
+  csatScore: (n) => `${n} de 5`,
+  csatLow: 'Mala',
+  csatHigh: 'Excelente',
+  error: 'Algo salió mal. Inténtalo de nuevo.',
+  thread: 'Conversación',
+};
+
+registerLocale(es);
