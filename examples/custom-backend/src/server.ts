@@ -89,6 +89,12 @@ export interface RunningBackend {
   backend: Backend;
   /** Ends open streams, then stops the HTTP server. */
   close(): Promise<void>;
+  /**
+   * Test hook: drops every connection and stops listening, then listens again on the same port after
+   * `downMs` (default 0). State and running bot turns are kept, as with a backend whose state lives in a
+   * database: to clients it is a server restart.
+   */
+  restart(downMs?: number): Promise<void>;
 }
 
 /** A request failure, sent as `application/problem+json`. */
@@ -923,10 +929,15 @@ export async function startBackend(options: StartOptions = {}): Promise<RunningB
     if (!serveExtra?.(req, res)) backend.handler(req, res);
   });
   const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  await listen(options.port ?? 0);
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
@@ -939,6 +950,13 @@ export async function startBackend(options: StartOptions = {}): Promise<RunningB
       const force = setTimeout(() => server.closeAllConnections(), 500);
       await closed;
       clearTimeout(force);
+    },
+    async restart(downMs = 0) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await new Promise((resolve) => setTimeout(resolve, downMs));
+      await listen(port);
     },
   };
 }

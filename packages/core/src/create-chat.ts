@@ -436,10 +436,9 @@ export function createChat(options: CreateChatOptions): Chat {
         tell({ t: 'e', d: event });
         onEvent(event);
       },
-      onUnauthorized: async () => {
-        await refreshIdentity();
-        return false;
-      },
+      // With a refresh hook the stream is retried once, as the option promises; refused again, the token
+      // is no longer valid (protocol 5.3): the conversation is dropped and the next send starts a new one.
+      onUnauthorized: refreshIdentity,
       onStop: (error) => {
         if (transport === t) transport = undefined;
         if (error?.status === 410) emit({ ...state, status: 'closed' });
