@@ -1,5 +1,21 @@
 import type { HandoffSnapshot, Message } from '@baton-chat/protocol';
-import type { Agent, AgentPresence, ConversationDetail, KbHit, TransferTarget, WorkItem } from './types.js';
+import type {
+  Agent,
+  AgentPresence,
+  ConversationDetail,
+  InsightsReport,
+  KbArticle,
+  KbArticleListing,
+  KbHit,
+  TransferTarget,
+  WorkItem,
+} from './types.js';
+
+/** A range of whole UTC days (`YYYY-MM-DD`, both included); either end may be left to the server. */
+export interface DayRange {
+  from?: string;
+  to?: string;
+}
 
 /**
  * A failed agent API call: `status` is the HTTP status (0 when the network failed), `code` the
@@ -61,6 +77,25 @@ export interface AgentApi {
   returnToBot(id: string, summary?: string): Promise<HandoffSnapshot>;
   resolve(id: string, summary?: string): Promise<HandoffSnapshot>;
   searchKb(query: string, locale?: string): Promise<KbHit[]>;
+  /** Insights of a range of days (default: the last 7). */
+  insights(range: DayRange): Promise<InsightsReport>;
+  /** The URL of the JSON Lines export of a range (admins; a download link, the cookie goes along). */
+  exportUrl(range: DayRange): string;
+  /** Knowledge-base articles, and files that do not parse (admins). */
+  kbArticles(): Promise<{ articles: KbArticleListing[]; broken: { file: string; error: string }[] }>;
+  kbArticle(slug: string): Promise<KbArticle>;
+  /** Saves an article; with `version`, refuses (409) when it changed since it was read. */
+  saveKbArticle(slug: string, markdown: string, version?: string): Promise<KbArticle>;
+  /** Rebuilds the bot's index from the folder. */
+  reindexKb(): Promise<{ articles: number; ms: number }>;
+}
+
+function rangeQuery(range: DayRange): string {
+  const params = new URLSearchParams();
+  if (range.from) params.set('from', range.from);
+  if (range.to) params.set('to', range.to);
+  const query = params.toString();
+  return query ? `?${query}` : '';
 }
 
 async function problemOf(res: Response): Promise<AgentApiError> {
@@ -192,5 +227,17 @@ export function createAgentApi(options: AgentApiOptions = {}): AgentApi {
       if (locale) params.set('locale', locale);
       return (await request<{ hits: KbHit[] }>('GET', `/kb/search?${params}`)).hits;
     },
+    insights: (range) => request<InsightsReport>('GET', `/insights${rangeQuery(range)}`),
+    exportUrl: (range) => `${base}/export.jsonl${rangeQuery(range)}`,
+    kbArticles: () => request('GET', '/kb/articles'),
+    kbArticle: async (slug) => (await request<{ article: KbArticle }>('GET', `/kb/articles/${slug}`)).article,
+    saveKbArticle: async (slug, markdown, version) =>
+      (
+        await request<{ article: KbArticle }>('POST', `/kb/articles/${slug}`, {
+          markdown,
+          ...(version !== undefined && { version }),
+        })
+      ).article,
+    reindexKb: () => request('POST', '/kb/reindex', {}),
   };
 }

@@ -3,11 +3,18 @@ import type { BatonEvent } from '@baton-chat/protocol';
 import { AgentApiError, createAgentApi, type AgentApi } from './agent-api.js';
 import { connectAgentEvents, type LiveStatus } from './agent-events.js';
 import type { BatonConsoleConversation, ConsoleEndedDetail } from './conversation-view.js';
+import type { ConsoleWriteArticleDetail } from './insights-view.js';
 import { formatWait, newArrivals, queueFor, reasonLabel, titleWithBadge } from './queue.js';
 import { baseStyles } from './styles.js';
 import type { Agent, AgentPresence, AgentStreamEvent, WorkItem } from './types.js';
 
 type Phase = 'loading' | 'signed-out' | 'ready';
+/** The page shown, from the location hash: `#insights`, `#kb`, else the conversations. */
+type View = 'conversations' | 'insights' | 'kb';
+
+function viewOf(hash: string): View {
+  return hash === '#insights' ? 'insights' : hash === '#kb' ? 'kb' : 'conversations';
+}
 
 const RECENT_PER_CONVERSATION = 200;
 const RECENT_CONVERSATIONS = 50;
@@ -113,6 +120,32 @@ export class BatonConsole extends LitElement {
         display: flex;
         align-items: center;
         gap: 0.4rem;
+      }
+      nav ul {
+        display: flex;
+        gap: 0.25rem;
+        list-style: none;
+        margin: 0;
+        padding: 0;
+      }
+      nav a {
+        display: inline-block;
+        padding: 0.35rem 0.7rem;
+        border-radius: 6px;
+        color: var(--bc-text);
+        text-decoration: none;
+        border: 1px solid transparent;
+      }
+      nav a:hover {
+        background: var(--bc-surface-2);
+      }
+      nav a[aria-current='page'] {
+        border-color: var(--bc-accent);
+        background: var(--bc-accent-soft);
+        font-weight: 600;
+      }
+      .page-main {
+        min-height: 0;
       }
       .live::before {
         content: '';
@@ -264,6 +297,7 @@ export class BatonConsole extends LitElement {
     _error: { state: true },
     _busy: { state: true },
     _notify: { state: true },
+    _view: { state: true },
   };
 
   /** Origin and path of the server before `/v1`; default `''` (the page's own origin). */
@@ -279,6 +313,7 @@ export class BatonConsole extends LitElement {
   declare _error: string;
   declare _busy: boolean;
   declare _notify: boolean;
+  declare _view: View;
 
   #api: AgentApi | undefined;
   #stream: AbortController | undefined;
@@ -289,6 +324,7 @@ export class BatonConsole extends LitElement {
   #recent = new Map<string, BatonEvent[]>();
   #backlog = (id: string): readonly BatonEvent[] => this.#recent.get(id) ?? [];
   #onKey = (e: KeyboardEvent) => this.#shortcut(e);
+  #onHash = () => this.#route();
 
   constructor() {
     super();
@@ -301,6 +337,7 @@ export class BatonConsole extends LitElement {
     this._error = '';
     this._busy = false;
     this._notify = false;
+    this._view = 'conversations';
   }
 
   /** The agent API client this app uses (created from `baseUrl` on first use). */
@@ -312,6 +349,8 @@ export class BatonConsole extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener('keydown', this.#onKey);
+    window.addEventListener('hashchange', this.#onHash);
+    this._view = viewOf(location.hash);
     // Wait times in the queue move on their own.
     this.#ticker = setInterval(() => this.requestUpdate(), 15_000);
     void this.#checkSession();
@@ -320,8 +359,22 @@ export class BatonConsole extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     window.removeEventListener('keydown', this.#onKey);
+    window.removeEventListener('hashchange', this.#onHash);
     clearInterval(this.#ticker);
     this.#stream?.abort();
+  }
+
+  #route(): void {
+    const view = viewOf(location.hash);
+    if (view === this._view) return;
+    this._view = view;
+    // Like a page change: focus the new page's heading so screen readers start there.
+    const heading = { conversations: '#queue-title', insights: '#insights-title', kb: '#kb-title' }[view];
+    void this.updateComplete.then(async () => {
+      const page = this.renderRoot.querySelector<LitElement>('baton-console-insights, baton-console-kb');
+      await page?.updateComplete;
+      (page?.renderRoot ?? this.renderRoot).querySelector<HTMLElement>(heading)?.focus();
+    });
   }
 
   async #checkSession(): Promise<void> {
@@ -442,6 +495,8 @@ export class BatonConsole extends LitElement {
   }
 
   async #claim(id: string): Promise<void> {
+    if (this._view !== 'conversations') history.pushState(null, '', '#');
+    this._view = 'conversations';
     this._busy = true;
     this._error = '';
     try {
@@ -516,6 +571,16 @@ export class BatonConsole extends LitElement {
         : Notification.permission;
     this._notify = permission === 'granted';
     if (!this._notify) this._error = 'Desktop alerts are blocked in this browser’s site settings.';
+  }
+
+  #onWriteArticle(e: CustomEvent<ConsoleWriteArticleDetail>): void {
+    location.hash = '#kb';
+    this.#route();
+    void this.updateComplete.then(async () => {
+      const kb = this.renderRoot.querySelector('baton-console-kb');
+      await kb?.updateComplete;
+      kb?.newArticle(e.detail.question);
+    });
   }
 
   #onEnded(e: CustomEvent<ConsoleEndedDetail>): void {
@@ -603,6 +668,22 @@ export class BatonConsole extends LitElement {
     return html`<div class="shell">
       <header>
         <h1><span class="logo" aria-hidden="true">B</span> Baton console</h1>
+        <nav aria-label="Console pages">
+          <ul>
+            ${(
+              [
+                ['conversations', '#', 'Conversations'],
+                ['insights', '#insights', 'Insights'],
+                ...(agent.role === 'admin' ? [['kb', '#kb', 'Knowledge base']] : []),
+              ] as [View, string, string][]
+            ).map(
+              ([view, href, label]) =>
+                html`<li>
+                  <a href=${href} aria-current=${this._view === view ? 'page' : 'false'}>${label}</a>
+                </li>`,
+            )}
+          </ul>
+        </nav>
         <span class="live ${this._live === 'live' ? 'live-on' : ''}" role="status"
           >${LIVE_LABEL[this._live]}</span
         >
@@ -627,62 +708,83 @@ export class BatonConsole extends LitElement {
         <span>${agent.name}</span>
         <button type="button" @click=${this.#signOut}>Sign out</button>
       </header>
-      <div class="body">
-        <div class="side">
-          <section aria-labelledby="queue-title">
-            <div class="side-head">
-              <h2 id="queue-title" tabindex="-1">Queue <span class="count">(${waiting.length})</span></h2>
-              <button
-                type="button"
-                aria-keyshortcuts="Alt+C"
-                ?disabled=${waiting.length === 0 || this._busy}
-                @click=${() => waiting[0] && this.#claim(waiting[0].conversationId)}
-              >
-                Claim next <kbd>Alt</kbd>+<kbd>C</kbd>
-              </button>
-            </div>
-            ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
-            ${
-              waiting.length
-                ? html`<ul class="rows" aria-label="Waiting conversations">
-                    ${waiting.map((w) => this.#renderRow(w, now, true))}
-                  </ul>`
-                : html`<p class="empty">Nobody is waiting. New conversations appear here.</p>`
-            }
-          </section>
-          <section aria-labelledby="mine-title">
-            <div class="side-head">
-              <h2 id="mine-title">My conversations <span class="count">(${mine.length})</span></h2>
-            </div>
-            ${
-              mine.length
-                ? html`<ul class="rows" aria-label="My conversations">
-                    ${mine.map((w) => this.#renderRow(w, now, false))}
-                  </ul>`
-                : html`<p class="empty">None yet.</p>`
-            }
-          </section>
-        </div>
-        <main>
+      ${
+        this._view === 'insights'
+          ? html`<main class="page-main">
+              <baton-console-insights
+                .api=${this.api}
+                .me=${agent}
+                @baton-console-write-article=${this.#onWriteArticle}
+              ></baton-console-insights>
+            </main>`
+          : this._view === 'kb' && agent.role === 'admin'
+            ? html`<main class="page-main"><baton-console-kb .api=${this.api}></baton-console-kb></main>`
+            : this.#renderConversations(agent, waiting, mine, now)
+      }
+    </div>`;
+  }
+
+  #renderConversations(
+    agent: Agent,
+    waiting: readonly WorkItem[],
+    mine: readonly WorkItem[],
+    now: number,
+  ): TemplateResult {
+    return html`<div class="body">
+      <div class="side">
+        <section aria-labelledby="queue-title">
+          <div class="side-head">
+            <h2 id="queue-title" tabindex="-1">Queue <span class="count">(${waiting.length})</span></h2>
+            <button
+              type="button"
+              aria-keyshortcuts="Alt+C"
+              ?disabled=${waiting.length === 0 || this._busy}
+              @click=${() => waiting[0] && this.#claim(waiting[0].conversationId)}
+            >
+              Claim next <kbd>Alt</kbd>+<kbd>C</kbd>
+            </button>
+          </div>
+          ${this._error ? html`<p class="error" role="alert">${this._error}</p>` : nothing}
           ${
-            this._selected
-              ? html`<baton-console-conversation
-                  .api=${this.api}
-                  .me=${agent}
-                  .agents=${this._agents}
-                  .backlog=${this.#backlog}
-                  conversation-id=${this._selected}
-                  @baton-console-ended=${this.#onEnded}
-                ></baton-console-conversation>`
-              : html`<div class="placeholder">
-                  <div>
-                    <h2>No conversation open</h2>
-                    <p>Pick one from the queue, or claim the most urgent with <kbd>Alt</kbd>+<kbd>C</kbd>.</p>
-                  </div>
-                </div>`
+            waiting.length
+              ? html`<ul class="rows" aria-label="Waiting conversations">
+                  ${waiting.map((w) => this.#renderRow(w, now, true))}
+                </ul>`
+              : html`<p class="empty">Nobody is waiting. New conversations appear here.</p>`
           }
-        </main>
+        </section>
+        <section aria-labelledby="mine-title">
+          <div class="side-head">
+            <h2 id="mine-title">My conversations <span class="count">(${mine.length})</span></h2>
+          </div>
+          ${
+            mine.length
+              ? html`<ul class="rows" aria-label="My conversations">
+                  ${mine.map((w) => this.#renderRow(w, now, false))}
+                </ul>`
+              : html`<p class="empty">None yet.</p>`
+          }
+        </section>
       </div>
+      <main>
+        ${
+          this._selected
+            ? html`<baton-console-conversation
+                .api=${this.api}
+                .me=${agent}
+                .agents=${this._agents}
+                .backlog=${this.#backlog}
+                conversation-id=${this._selected}
+                @baton-console-ended=${this.#onEnded}
+              ></baton-console-conversation>`
+            : html`<div class="placeholder">
+                <div>
+                  <h2>No conversation open</h2>
+                  <p>Pick one from the queue, or claim the most urgent with <kbd>Alt</kbd>+<kbd>C</kbd>.</p>
+                </div>
+              </div>`
+        }
+      </main>
     </div>`;
   }
 

@@ -1,15 +1,21 @@
 // Registers the console's elements when imported; the only module with a side effect besides main.ts.
 import { BatonConsole } from './console-app.js';
 import { BatonConsoleConversation } from './conversation-view.js';
+import { BatonConsoleInsights } from './insights-view.js';
+import { BatonConsoleKb } from './kb-editor.js';
 
 /**
- * Registers `<baton-console>` and `<baton-console-conversation>` unless elements of those names exist
+ * Registers `<baton-console>`, `<baton-console-conversation>`, `<baton-console-insights>` and
+ * `<baton-console-kb>` unless elements of those names exist
  * already (the first definition wins). Does nothing where `customElements` is missing (Node, SSR).
  * Importing this module calls it.
  */
 export function defineBatonConsole(): void {
   const registry = (globalThis as { customElements?: CustomElementRegistry }).customElements;
   if (!registry) return;
+  if (!registry.get('baton-console-insights'))
+    registry.define('baton-console-insights', BatonConsoleInsights);
+  if (!registry.get('baton-console-kb')) registry.define('baton-console-kb', BatonConsoleKb);
   if (!registry.get('baton-console-conversation'))
     registry.define('baton-console-conversation', BatonConsoleConversation);
   if (!registry.get('baton-console')) registry.define('baton-console', BatonConsole);
@@ -19,6 +25,8 @@ declare global {
   interface HTMLElementTagNameMap {
     'baton-console': BatonConsole;
     'baton-console-conversation': BatonConsoleConversation;
+    'baton-console-insights': BatonConsoleInsights;
+    'baton-console-kb': BatonConsoleKb;
   }
 }
 

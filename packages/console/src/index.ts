@@ -11,10 +11,15 @@ export { BatonConsole } from './console-app.js';
 /** One conversation: transcript, composer, actions and context (`<baton-console-conversation>`). */
 export { BatonConsoleConversation } from './conversation-view.js';
 export type { ConsoleEndedDetail } from './conversation-view.js';
+/** The insights page (`<baton-console-insights>`) and the knowledge-base editor for admins (`<baton-console-kb>`). */
+export { BatonConsoleInsights } from './insights-view.js';
+export type { ConsoleWriteArticleDetail } from './insights-view.js';
+export { BatonConsoleKb, articleTemplate, slugFromTitle, slugInMarkdown } from './kb-editor.js';
+export { busiestHour, formatSeconds, heatLevel, percent, utcDay } from './insights-charts.js';
 export { defineBatonConsole } from './define.js';
 /** The typed agent API client and its error. */
 export { AgentApiError, createAgentApi } from './agent-api.js';
-export type { AgentApi, AgentApiOptions } from './agent-api.js';
+export type { AgentApi, AgentApiOptions, DayRange } from './agent-api.js';
 /** The agent event stream with reconnects. */
 export { connectAgentEvents } from './agent-events.js';
 export type { AgentEventsOptions, LiveStatus } from './agent-events.js';
@@ -32,8 +37,13 @@ export type {
   AgentStreamEvent,
   ConversationDetail,
   ConversationInfo,
+  DurationStats,
   EarlierConversation,
+  InsightsReport,
+  KbArticle,
+  KbArticleListing,
   KbHit,
+  QuestionGroup,
   TransferTarget,
   WorkItem,
 } from './types.js';

@@ -122,3 +122,53 @@ export type AgentStreamEvent =
   | { type: 'work'; data: { items: WorkItem[] } }
   | { type: 'agents'; data: { agents: AgentPresence[] } }
   | { type: 'conversation'; data: { conversationId: string; event: BatonEvent } };
+
+/** Percentiles of a duration in seconds; null when nothing was measured. */
+export interface DurationStats {
+  count: number;
+  p50: number | null;
+  p90: number | null;
+}
+
+/** Similar questions the bot did not answer well (`GET /v1/agent/insights`). */
+export interface QuestionGroup {
+  count: number;
+  example: string;
+  variants: string[];
+  /** Average confidence of the bot's answers, or null when unknown. */
+  confidence: number | null;
+  signals: { low_confidence: number; thumbs_down: number; escalation: number };
+  conversationIds: string[];
+  lastAt: string;
+}
+
+/** The insights of a range of days (docs/agent-api.md). */
+export interface InsightsReport {
+  range: { from: string; to: string };
+  generatedAt: string;
+  conversations: number;
+  unanswered: { questions: number; groups: QuestionGroup[] };
+  escalations: { total: number; reasons: { reason: string; count: number }[] };
+  csat: { count: number; average: number | null; distribution: number[] };
+  firstResponse: DurationStats;
+  waitToHuman: DurationStats;
+  resolution: { total: number; bot: number; human: number; inProgress: number; unresolved: number };
+  /** Conversations started per weekday (0 = Monday) and hour, UTC. */
+  volume: { byWeekdayHour: number[][] };
+}
+
+/** A knowledge-base article as the editor lists it. */
+export interface KbArticleListing {
+  slug: string;
+  title: string;
+  category: string;
+  locale: string;
+  file: string;
+}
+
+/** One article with its markdown source and version (for saving without overwriting). */
+export interface KbArticle extends KbArticleListing {
+  tags: string[];
+  markdown: string;
+  version: string;
+}

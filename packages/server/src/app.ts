@@ -13,6 +13,7 @@ import { AgentStreams } from './agents/agent-stream.js';
 import { buildContextPackage, cachedSummarizer, escalationPolicy } from './agents/escalation.js';
 import { sweepHandoffs, type HubTimeouts } from './agents/hub.js';
 import type { EscalationPolicy } from './analysis/index.js';
+import { createSqlInsights, type InsightsSource } from './insights/insights-query.js';
 import { BotRunner } from './bot-runner.js';
 import type { Bot } from './bots/bot.js';
 import { createEchoBot } from './bots/echo-bot.js';
@@ -41,9 +42,14 @@ export interface BatonServerOptions {
   agents?: AgentStore;
   /** Static folders (the demo page, the console) and the published help center, around the API. */
   site?: SiteOptions;
-  /** Knowledge-base search for the console (the kb bot's `search`). Default: none. */
+  /**
+   * Knowledge-base search for the console (the kb bot's `search`); with `dir` (the articles folder) and
+   * `reload` (the kb bot's) admins can also edit articles and re-index in the console. Default: none.
+   */
   knowledgeBase?: {
     search(query: string, locale?: string): { hits: { title: string; url: string; snippet: string }[] };
+    reload?(): Promise<void>;
+    dir?: string;
   };
   /**
    * The escalation policy run on every customer message while the bot has control: sentiment,
@@ -155,16 +161,16 @@ export async function openStore(
   return (await openStorage(options)).store;
 }
 
-/** Opens the store and, on the same database, the agent accounts. */
+/** Opens the store and, on the same database, the agent accounts and the insights reader. */
 export async function openStorage(
   options: Pick<BatonServerOptions, 'databaseUrl' | 'dataDir' | 'retentionEvents'>,
-): Promise<{ store: Store; agents: AgentStore }> {
+): Promise<{ store: Store; agents: AgentStore; insights: InsightsSource }> {
   const client = options.databaseUrl
     ? await createPostgresClient(options.databaseUrl)
     : await createPgliteClient(options.dataDir ?? '.baton-data');
   try {
     const store = await createSqlStore(client, { retentionEvents: options.retentionEvents ?? 0 });
-    return { store, agents: createSqlAgentStore(client) };
+    return { store, agents: createSqlAgentStore(client), insights: createSqlInsights(client) };
   } catch (error) {
     await client.close().catch(() => undefined);
     throw error;
@@ -359,6 +365,7 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
       consoleOrigins: options.agentApi?.consoleOrigins ?? [],
       ...(options.agentApi?.rateLimits && { rateLimits: options.agentApi.rateLimits }),
       ...(options.knowledgeBase && { knowledgeBase: options.knowledgeBase }),
+      ...('insights' in storage && { insights: storage.insights }),
       context: (id) =>
         buildContextPackage(
           ctx,

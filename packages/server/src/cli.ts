@@ -312,7 +312,13 @@ export async function main(
     dataDir: get('data-dir'),
     ...(databaseUrl !== '' && { databaseUrl }),
     bot,
-    ...(knowledgeBase && { knowledgeBase }),
+    ...(knowledgeBase && {
+      knowledgeBase: {
+        search: (query: string, locale?: string) => knowledgeBase.search(query, locale),
+        reload: () => knowledgeBase.reload(),
+        dir: get('kb'),
+      },
+    }),
     ...(summarize && { summarize }),
     site: {
       static: statics,

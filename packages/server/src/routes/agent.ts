@@ -18,6 +18,8 @@ import type { ServerContext } from '../context.js';
 import { BatonError } from '../errors.js';
 import { cursorValue, invalid, isId, json, noContent, optionalString, readJsonBody } from '../http/http.js';
 import { RateLimiter, type RateLimit } from '../http/rate-limit.js';
+import type { InsightsSource } from '../insights/insights-query.js';
+import { mountInsights } from './insights.js';
 
 /** Name of the console's session cookie. */
 export const SESSION_COOKIE = 'baton_agent';
@@ -36,10 +38,14 @@ export interface AgentApiOptions {
    * burst 5), requests per signed-in agent (600/min, burst 120).
    */
   rateLimits?: { loginsPerIp?: RateLimit; loginsPerEmail?: RateLimit; requestsPerAgent?: RateLimit };
-  /** Knowledge-base search for the console's "insert a passage". */
+  /** Knowledge-base search for the console's "insert a passage"; `dir` and `reload` for the KB editor. */
   knowledgeBase?: {
     search(query: string, locale?: string): { hits: { title: string; url: string; snippet: string }[] };
+    reload?(): Promise<void>;
+    dir?: string;
   };
+  /** Insights and the training export (see routes/insights.ts). */
+  insights?: InsightsSource;
   /** Builds the context package of a conversation for the console. */
   context?: (conversationId: string) => Promise<unknown>;
 }
@@ -358,4 +364,6 @@ export function mountAgentApi(
       handoff: poked(await endHandoff(ctx, agent, conversationId(c), 'resolved', summary)),
     });
   });
+
+  mountInsights(route, { ...options, maxBodyBytes: ctx.limits.maxBodyBytes });
 }
