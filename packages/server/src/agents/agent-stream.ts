@@ -1,6 +1,7 @@
 import { encodeSseComment } from '@baton-chat/protocol';
 import type { BatonEvent } from '@baton-chat/protocol';
 import type { ServerContext } from '../context.js';
+import { streamResponse } from '../http/http.js';
 import type { AgentRecord, WorkItem } from './agent-store.js';
 
 /** An agent as other agents see them (transfer targets, team presence). */
@@ -134,14 +135,7 @@ export class AgentStreams {
     connection.write(frame('hello', { agent, work, agents, serverTime: new Date().toISOString() }));
     this.#follow(connection, work);
     this.#start();
-    return new Response(body, {
-      status: 200,
-      headers: {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-cache, no-transform',
-        'x-accel-buffering': 'no',
-      },
-    });
+    return streamResponse(body);
   }
 
   /** Checks for changes now instead of at the next tick (after this instance changed something). */

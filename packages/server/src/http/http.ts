@@ -33,6 +33,20 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   });
 }
 
+/** The response of an event stream: headers that keep proxies from buffering or caching it. */
+export function streamResponse(body: ReadableStream<Uint8Array>): Response {
+  return new Response(body, {
+    status: 200,
+    headers: {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      'x-accel-buffering': 'no',
+      connection: 'keep-alive',
+      [HEADERS.protocol]: PROTOCOL_VERSION,
+    },
+  });
+}
+
 /** An empty response (204). */
 export function noContent(): Response {
   return new Response(null, { status: 204, headers: { [HEADERS.protocol]: PROTOCOL_VERSION } });

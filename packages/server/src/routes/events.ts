@@ -9,7 +9,7 @@ import {
 import type { BatonEvent, SyncResetData } from '@baton-chat/protocol';
 import type { ServerContext } from '../context.js';
 import { BatonError } from '../errors.js';
-import { cursorValue } from '../http/http.js';
+import { cursorValue, streamResponse } from '../http/http.js';
 import { loadConversation } from './conversations.js';
 
 const REPLAY_PAGE = 500;
@@ -162,17 +162,4 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
     }
   })();
   return streamResponse(body);
-}
-
-function streamResponse(body: ReadableStream<Uint8Array>): Response {
-  return new Response(body, {
-    status: 200,
-    headers: {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-      connection: 'keep-alive',
-      [HEADERS.protocol]: PROTOCOL_VERSION,
-    },
-  });
 }
