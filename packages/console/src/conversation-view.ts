@@ -597,6 +597,17 @@ export class BatonConsoleConversation extends LitElement {
     }
   }
 
+  /** Sends still waiting for their answer, minus those whose message the live stream already brought. */
+  #unconfirmed(state: TranscriptState): readonly PendingSend[] {
+    if (this._pending.length === 0) return this._pending;
+    const confirmed = new Set(
+      state.items.flatMap((i) =>
+        i.kind === 'message' && i.message.clientMessageId ? [i.message.clientMessageId] : [],
+      ),
+    );
+    return this._pending.filter((p) => !confirmed.has(p.clientMessageId));
+  }
+
   async #send(retry?: PendingSend): Promise<void> {
     const text = retry?.text ?? this._draft.trim();
     if (!text || !this.api || !this._state) return;
@@ -973,7 +984,7 @@ export class BatonConsoleConversation extends LitElement {
                 ? html`<li class="note">${item.text}</li>`
                 : this.#renderMessage(item.message),
             )}
-            ${this._pending.map(
+            ${this.#unconfirmed(state).map(
               (p) =>
                 html`<li class="msg agent pending">
                   <p class="meta">
