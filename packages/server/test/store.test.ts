@@ -49,6 +49,50 @@ describe('the SQL store on PGlite', () => {
     await store.close();
   });
 
+  it('runs PGlite in its own thread: a long statement leaves timers and sockets running', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 5);
+    const started = performance.now();
+    const [row] = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM generate_series(1, 3000000) AS g(i) WHERE i % 7 = 0',
+    );
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    assert.equal(row!.n, 428571);
+    // With the database on this thread the interval could not fire until the statement was done.
+    assert.ok(elapsed > 50, `the statement took ${elapsed.toFixed(0)} ms, too short to tell`);
+    assert.ok(ticks >= Math.floor(elapsed / 5 / 4), `${ticks} ticks in ${elapsed.toFixed(0)} ms`);
+  });
+
+  it('reports database errors with their code, rolls back failed transactions, and keeps working', async () => {
+    await client.exec('CREATE TABLE t (k int PRIMARY KEY)');
+    await client.query('INSERT INTO t VALUES (1)');
+    await assert.rejects(client.query('INSERT INTO t VALUES (1)'), (error: Error & { code?: string }) => {
+      assert.match(error.message, /duplicate key/);
+      assert.equal(error.code, '23505');
+      return true;
+    });
+    await assert.rejects(
+      client.transaction(async (sql) => {
+        await sql.query('INSERT INTO t VALUES (2)');
+        await sql.query('INSERT INTO t VALUES (1)');
+      }),
+      /duplicate key/,
+    );
+    await assert.rejects(
+      client.transaction(async (sql) => {
+        await sql.query('INSERT INTO t VALUES (3)');
+        throw new Error('changed my mind');
+      }),
+      /changed my mind/,
+    );
+    const value = await client.transaction(async (sql) => {
+      await sql.query('INSERT INTO t VALUES (4)');
+      return (await sql.query<{ k: number }>('SELECT k FROM t ORDER BY k')).map((r) => r.k);
+    });
+    assert.deepEqual(value, [1, 4]);
+  });
+
   it('records migrations once, in schema_migrations', async () => {
     const rows = await client.query<{ version: number }>(
       'SELECT version FROM schema_migrations ORDER BY version',

@@ -1,5 +1,14 @@
-import { PGlite } from '@electric-sql/pglite';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
+import {
+  fromWorkerError,
+  type WorkerReply,
+  type WorkerRequest,
+  type WorkerStart,
+} from './pglite-protocol.js';
+import { PROCEDURES, type ProcedureInput, type ProcedureName, type ProcedureOutput } from './procedures.js';
 
 /** Something that runs one SQL statement with `$1`-style parameters and returns its rows. */
 export interface SqlExecutor {
@@ -11,7 +20,8 @@ export interface TransactionOptions {
   /**
    * `high` runs ahead of queued `normal` work: the bot runner's group commits and the reads a running
    * answer waits on, so that a burst of requests delays new work rather than answers being streamed.
-   * PGlite orders its one connection by it; PostgreSQL gives `high` its own small pool. Default `normal`.
+   * PGlite's worker orders its one connection by it; PostgreSQL gives `high` its own small pool.
+   * Default `normal`.
    */
   priority?: 'normal' | 'high';
 }
@@ -22,8 +32,23 @@ export interface TransactionOptions {
  */
 export interface SqlClient extends SqlExecutor {
   readonly dialect: 'pglite' | 'postgres';
+  /** One statement on its own, at `options.priority` (see {@link TransactionOptions}). */
+  query<R = Record<string, unknown>>(
+    text: string,
+    params?: readonly unknown[],
+    options?: TransactionOptions,
+  ): Promise<R[]>;
   /** Runs `fn` in one transaction; commits when it resolves, rolls back when it throws. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Runs a registered transaction body (procedures.ts) in one transaction. PGlite runs it inside its
+   * worker thread, with no round trip per statement; PostgreSQL as {@link transaction} would.
+   */
+  procedure<N extends ProcedureName>(
+    name: N,
+    input: ProcedureInput<N>,
+    options?: TransactionOptions,
+  ): Promise<ProcedureOutput<N>>;
   /** Runs several statements separated by semicolons, without parameters (migrations). */
   exec(text: string): Promise<void>;
   /**
@@ -34,83 +59,121 @@ export interface SqlClient extends SqlExecutor {
   close(): Promise<void>;
 }
 
-/** How long PGlite work runs back to back before timers and sockets get a turn, in ms. */
-const SLICE_MS = 4;
-
 /**
- * Runs tasks one at a time, `high` before `normal`, in slices. PGlite is one connection that runs
- * statements synchronously and passes its lock on through promise callbacks, so a queue of transactions
- * would otherwise run back to back as one microtask chain, starving timers and sockets (bot streams,
- * flushes, SSE writes) until it empties, strictly first come, first served. Yielding before every task
- * is no better: under thousands of open streams one event-loop turn costs more than a statement. So
- * work runs for {@link SLICE_MS}, then timers and sockets get a turn, also between the statements of a
- * long `high` transaction (`pause`; nothing else can use the connection meanwhile, since it all queues
- * here). A `normal` transaction runs through: pausing it would only keep a waiting `high` one waiting.
+ * Opens PGlite (PostgreSQL in WebAssembly) on a data directory, or in memory with `memory://`, in a
+ * worker thread of its own (ADR 0018): the database's work runs beside the thread that serves requests
+ * and streams instead of taking turns with it. Statements and interactive transactions cross over as
+ * messages; `high` priority transactions go before queued `normal` work.
  */
-function createSerialQueue() {
-  const queues = { high: [] as (() => Promise<void>)[], normal: [] as (() => Promise<void>)[] };
-  let draining = false;
-  let slice = -Infinity;
-  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-  async function pause(): Promise<void> {
-    if (performance.now() - slice < SLICE_MS) return;
-    await turn();
-    slice = performance.now();
-  }
-  async function drain(): Promise<void> {
-    draining = true;
-    try {
-      for (;;) {
-        await pause();
-        const next = queues.high.shift() ?? queues.normal.shift();
-        if (!next) return;
-        await next();
+export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
+  const worker = startWorker({ dataDir });
+  const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  let nextId = 1;
+  let failure: Error | undefined;
+  // The worker keeps the process alive only while a call waits for it, as PGlite in-thread did.
+  worker.unref();
+
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const call of pending.values()) call.reject(failure);
+    pending.clear();
+  };
+  const ready = new Promise<void>((resolve, reject) => {
+    worker.on('message', (reply: WorkerReply) => {
+      if ('ready' in reply) {
+        if (reply.error) reject(fromWorkerError(reply.error));
+        else resolve();
+        return;
       }
-    } finally {
-      draining = false;
-    }
+      const call = pending.get(reply.id);
+      if (!call) return;
+      pending.delete(reply.id);
+      if (pending.size === 0) worker.unref();
+      if (reply.ok) call.resolve(reply.value);
+      else call.reject(fromWorkerError(reply.error));
+    });
+    worker.on('error', (error) => {
+      reject(error);
+      fail(new Error(`The PGlite worker failed: ${error.message}`, { cause: error }));
+    });
+    worker.on('exit', (code) => {
+      const error = new Error(`The PGlite worker stopped (exit code ${code}).`);
+      reject(error);
+      fail(error);
+    });
+  });
+  try {
+    await ready;
+  } catch (error) {
+    await worker.terminate();
+    throw error;
   }
-  function run<T>(priority: 'normal' | 'high', task: () => Promise<T>): Promise<T> {
+
+  type Request = DistributiveOmit<WorkerRequest, 'id'>;
+  function call<T>(request: Request): Promise<T> {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
     return new Promise<T>((resolve, reject) => {
-      queues[priority].push(() => task().then(resolve, reject));
-      if (!draining) void drain();
+      if (pending.size === 0) worker.ref();
+      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      worker.postMessage({ ...request, id });
     });
   }
-  return { run, pause };
-}
 
-/** Opens PGlite (PostgreSQL in WebAssembly) on a data directory, or in memory with `memory://`. */
-export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
-  const db = await PGlite.create(dataDir);
-  const { run, pause } = createSerialQueue();
   return {
     dialect: 'pglite',
-    query<R>(text: string, params: readonly unknown[] = []) {
-      return run('normal', async () => (await db.query<R>(text, params as unknown[])).rows);
+    query<R>(text: string, params: readonly unknown[] = [], options: TransactionOptions = {}) {
+      return call<R[]>({ op: 'query', text, params, priority: options.priority ?? 'normal' });
     },
-    transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}) {
-      const priority = options.priority ?? 'normal';
-      return run(priority, () =>
-        db.transaction((tx) =>
-          fn({
-            async query<R>(text: string, params: readonly unknown[] = []) {
-              if (priority === 'high') await pause();
-              return (await tx.query<R>(text, params as unknown[])).rows;
-            },
-          }),
-        ),
-      );
+    async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}) {
+      const tx = await call<number>({ op: 'begin', priority: options.priority ?? 'normal' });
+      let result: T;
+      try {
+        result = await fn({
+          query: <R>(text: string, params: readonly unknown[] = []) =>
+            call<R[]>({ op: 'tx', tx, text, params }),
+        });
+      } catch (error) {
+        await call({ op: 'end', tx, commit: false }).catch(() => undefined);
+        throw error;
+      }
+      await call({ op: 'end', tx, commit: true });
+      return result;
     },
-    exec(text: string) {
-      return run('normal', async () => {
-        await db.exec(text);
+    procedure<N extends ProcedureName>(name: N, input: ProcedureInput<N>, options: TransactionOptions = {}) {
+      return call<ProcedureOutput<N>>({
+        op: 'procedure',
+        name,
+        input,
+        priority: options.priority ?? 'normal',
       });
     },
+    async exec(text: string) {
+      await call({ op: 'exec', text });
+    },
     async close() {
-      await run('normal', () => db.close());
+      if (failure) return;
+      await call({ op: 'close' });
+      failure = new Error('The PGlite client is closed.');
+      await worker.terminate();
     },
   };
 }
+
+/** Starts pglite-worker.js (or .ts, when this module runs from TypeScript sources under tsx). */
+function startWorker(workerData: WorkerStart): Worker {
+  const ext = extname(fileURLToPath(import.meta.url));
+  const url = new URL(`./pglite-worker${ext}`, import.meta.url);
+  if (ext !== '.ts') return new Worker(url, { workerData });
+  // Loaders registered with `--import tsx` do not reach worker threads on Node 20, so from sources
+  // (tests, development) the worker registers tsx itself before it imports the TypeScript file.
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+/** `Omit` applied to each member of a union. */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 // int8 (seq, counters, milliseconds) as numbers: every value the store keeps fits in 2^53.
 pg.types.setTypeParser(20, (value: string) => Number(value));
@@ -140,10 +203,10 @@ export async function createPostgresClient(
   probe.release();
   pool.on('error', (error) => console.error('baton-server: idle PostgreSQL connection failed:', error));
   const listeners = new Set<pg.Client>();
-  return {
+  const client: SqlClient = {
     dialect: 'postgres',
-    async query<R>(text: string, params: readonly unknown[] = []) {
-      return (await pool.query(text, params as unknown[])).rows as R[];
+    async query<R>(text: string, params: readonly unknown[] = [], options: TransactionOptions = {}) {
+      return (await poolFor(options.priority).query(text, params as unknown[])).rows as R[];
     },
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}) {
       const client = await poolFor(options.priority).connect();
@@ -162,6 +225,13 @@ export async function createPostgresClient(
       } finally {
         client.release();
       }
+    },
+    procedure<N extends ProcedureName>(name: N, input: ProcedureInput<N>, options: TransactionOptions = {}) {
+      const body = PROCEDURES[name] as (
+        sql: SqlExecutor,
+        input: ProcedureInput<N>,
+      ) => Promise<ProcedureOutput<N>>;
+      return client.transaction((sql) => body(sql, input), options);
     },
     async exec(text: string) {
       await pool.query(text);
@@ -186,6 +256,7 @@ export async function createPostgresClient(
       await Promise.all([pool.end(), priorityPool?.end()]);
     },
   };
+  return client;
 }
 
 function quoteIdent(name: string): string {

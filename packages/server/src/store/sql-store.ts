@@ -37,8 +37,6 @@ type Row = Record<string, unknown>;
 type EphemeralInput = Omit<EphemeralEvent, 'conversationId' | 'ts'> & { ts?: string };
 
 const IN_FLIGHT_STALE_MS = 60_000;
-/** A turn's `updated_at_ms` is touched by its deltas at most this often (the stale-turn sweep reads it). */
-const TURN_TOUCH_MS = 1_000;
 const TURN_EVENTS: ReadonlySet<string> = new Set(['message.started', 'message.delta', 'message.completed']);
 
 function toConversation(row: Row): ConversationRecord {
@@ -446,31 +444,8 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
     return value;
   }
 
-  /** A conversation locked by an {@link appendTurns} transaction. */
-  interface LockedConversation {
-    id: string;
-    status: string;
-    control: string;
-    controlVersion: number;
-    lastSeq: number;
-    oldestSeq: number;
-    events: DurableEvent[];
-  }
-
-  /** How an accepted write of {@link appendTurns} changes its message's projection. */
-  interface MessageChange {
-    conversationId: string;
-    messageId: string;
-    /** The write's events, for a projection computed here (`message.started` or `message.completed`). */
-    events: DurableEvent[];
-    /** Deltas only: the text they add and the next delta index, applied in SQL without reading the body. */
-    text: string;
-    nextIndex: number;
-  }
-
   async function appendTurns(writes: readonly TurnAppend[]): Promise<(DurableEvent[] | null)[]> {
-    const results: (DurableEvent[] | null)[] = writes.map(() => null);
-    if (writes.length === 0) return results;
+    if (writes.length === 0) return [];
     const key = (conversationId: string, id: string) => `${conversationId} ${id}`;
     const turnKeys = new Set<string>();
     for (const write of writes) {
@@ -481,165 +456,9 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
         if (!TURN_EVENTS.has(event.type)) throw new TypeError(`appendTurns cannot append ${event.type}.`);
       }
     }
-    const conversationIds = [...new Set(writes.map((w) => w.conversationId))].sort();
-    const touched = await client.transaction(
-      async (sql) => {
-        // Every statement below looks rows up by primary key. Without statistics (PGlite has no
-        // autovacuum) the planner picks scans and hash joins over whole tables that grow with every
-        // answer ever given; this transaction's plans stay per-key lookups however big they get.
-        await sql.query(
-          `SELECT set_config('enable_seqscan', 'off', true), set_config('enable_hashjoin', 'off', true),
-                  set_config('enable_mergejoin', 'off', true)`,
-        );
-        // Locked in id order, so batches of several instances never deadlock one another.
-        const locked = await sql.query<Row>(
-          `SELECT id, status, control, control_version, last_seq, oldest_seq FROM conversations
-           WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE`,
-          [conversationIds],
-        );
-        const conversations = new Map<string, LockedConversation>(
-          locked.map((r) => [
-            r.id as string,
-            {
-              id: r.id as string,
-              status: r.status as string,
-              control: r.control as string,
-              controlVersion: Number(r.control_version),
-              lastSeq: Number(r.last_seq),
-              oldestSeq: Number(r.oldest_seq),
-              events: [],
-            },
-          ]),
-        );
-        // Read after the locks, not joined into the locking query: on PostgreSQL a statement that
-        // waited for a lock sees the other tables as of before the wait, so a turn that the lock holder
-        // finished (a cancel, a handoff) would still look unfinished.
-        const turnRows = await sql.query<Row>(
-          `SELECT t.conversation_id, t.id, t.message_id, t.status, t.updated_at_ms
-           FROM unnest($1::text[], $2::text[]) AS w (conversation_id, turn_id)
-           JOIN turns t ON t.conversation_id = w.conversation_id AND t.id = w.turn_id`,
-          [writes.map((w) => w.conversationId), writes.map((w) => w.turnId)],
-        );
-        const turns = new Map(
-          turnRows.map((r) => [
-            key(r.conversation_id as string, r.id as string),
-            {
-              conversationId: r.conversation_id as string,
-              id: r.id as string,
-              messageId: r.message_id as string,
-              status: r.status as TurnRecord['status'],
-              updatedAtMs: Number(r.updated_at_ms),
-              changed: false,
-            },
-          ]),
-        );
-        const nowMs = Date.now();
-        const now = new Date(nowMs).toISOString();
-        const changes: MessageChange[] = [];
-        writes.forEach((write, i) => {
-          const c = conversations.get(write.conversationId);
-          const turn = turns.get(key(write.conversationId, write.turnId));
-          if (
-            !c ||
-            !turn ||
-            turn.status === 'finished' ||
-            c.status !== 'open' ||
-            c.control !== 'bot' ||
-            c.controlVersion !== write.controlVersion
-          ) {
-            return;
-          }
-          const events = write.events.map(
-            (e, k) =>
-              ({
-                type: e.type,
-                seq: c.lastSeq + 1 + k,
-                conversationId: c.id,
-                ts: e.ts ?? now,
-                data: e.data,
-              }) as DurableEvent,
-          );
-          c.lastSeq += events.length;
-          c.events.push(...events);
-          const change: MessageChange = {
-            conversationId: c.id,
-            messageId: turn.messageId,
-            events: [],
-            text: '',
-            nextIndex: -1,
-          };
-          for (const event of events) {
-            if (event.type === 'message.delta') {
-              change.text += event.data.text;
-              change.nextIndex = event.data.index + 1;
-            } else {
-              change.events = events;
-              turn.status = event.type === 'message.started' ? 'streaming' : 'finished';
-              turn.changed = true;
-            }
-          }
-          if (events.length > 0) changes.push(change);
-          if (turn.changed || nowMs - turn.updatedAtMs >= TURN_TOUCH_MS) {
-            turn.changed = true;
-            turn.updatedAtMs = nowMs;
-          }
-          results[i] = events;
-        });
-
-        const appended = [...conversations.values()].filter((c) => c.events.length > 0);
-        if (appended.length === 0) return appended;
-        const events = appended.flatMap((c) => c.events);
-        await sql.query(
-          `UPDATE conversations AS c SET last_seq = w.last_seq
-           FROM unnest($1::text[], $2::bigint[]) AS w (id, last_seq) WHERE c.id = w.id`,
-          [appended.map((c) => c.id), appended.map((c) => c.lastSeq)],
-        );
-        await sql.query(
-          `INSERT INTO events (conversation_id, seq, type, ts, data)
-           SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[])`,
-          [
-            events.map((e) => e.conversationId),
-            events.map((e) => e.seq),
-            events.map((e) => e.type),
-            events.map((e) => e.ts),
-            events.map((e) => JSON.stringify(e.data)),
-          ],
-        );
-        await projectTurnMessages(sql, changes);
-        const turnUpdates = [...turns.values()].filter((t) => t.changed);
-        if (turnUpdates.length > 0) {
-          await sql.query(
-            `UPDATE turns AS t SET status = w.status, updated_at_ms = w.updated_at_ms
-             FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])
-               AS w (conversation_id, id, status, updated_at_ms)
-             WHERE t.conversation_id = w.conversation_id AND t.id = w.id`,
-            [
-              turnUpdates.map((t) => t.conversationId),
-              turnUpdates.map((t) => t.id),
-              turnUpdates.map((t) => t.status),
-              turnUpdates.map((t) => t.updatedAtMs),
-            ],
-          );
-        }
-        if (retention > 0) {
-          for (const c of appended) {
-            const oldest = c.lastSeq - retention + 1;
-            if (oldest <= c.oldestSeq) continue;
-            await sql.query('DELETE FROM events WHERE conversation_id = $1 AND seq < $2', [c.id, oldest]);
-            await sql.query('UPDATE conversations SET oldest_seq = $2 WHERE id = $1', [c.id, oldest]);
-          }
-        }
-        if (postgres) {
-          // Delivered at commit, in commit order, to every instance (this one ignores its own).
-          await sql.query('SELECT pg_notify($1, note) FROM unnest($2::text[]) AS note', [
-            channel,
-            appended.map((c) =>
-              JSON.stringify({ i: instanceId, c: c.id, f: c.events[0]!.seq, t: c.events.at(-1)!.seq }),
-            ),
-          ]);
-        }
-        return appended;
-      },
+    const { results, appended: touched } = await client.procedure(
+      'appendTurns',
+      { writes, retention, ...(postgres && { notify: { channel, instanceId } }) },
       { priority: 'high' },
     );
     for (const c of touched) fanout.committed(c.id, c.events[0]!.seq, c.events.at(-1)!.seq, c.events);
@@ -648,65 +467,6 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
       for (const event of write.ephemeral) await publishEphemeral(stamp(write.conversationId, event));
     }
     return results;
-  }
-
-  /**
-   * Applies turn writes to the messages projection. Deltas alone (most writes) extend the stored body in
-   * SQL, as `projectMessage` does for a streaming message, without reading it back; writes that start or
-   * complete the message are projected here with `projectMessage` (only a completion reads the body).
-   */
-  async function projectTurnMessages(sql: SqlExecutor, changes: readonly MessageChange[]): Promise<void> {
-    const deltasOnly = changes.filter((c) => c.events.length === 0);
-    if (deltasOnly.length > 0) {
-      await sql.query(
-        `UPDATE messages AS m
-         SET body = m.body || jsonb_build_object('text', (m.body ->> 'text') || w.text, 'nextDeltaIndex', w.next_index)
-         FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS w (conversation_id, id, text, next_index)
-         WHERE m.conversation_id = w.conversation_id AND m.id = w.id AND m.status = 'streaming'`,
-        [
-          deltasOnly.map((c) => c.conversationId),
-          deltasOnly.map((c) => c.messageId),
-          deltasOnly.map((c) => c.text),
-          deltasOnly.map((c) => c.nextIndex),
-        ],
-      );
-    }
-    const projected = changes.filter((c) => c.events.length > 0);
-    if (projected.length === 0) return;
-    const unread = projected.filter((c) => c.events[0]!.type !== 'message.started');
-    const stored = new Map<string, Message>();
-    if (unread.length > 0) {
-      const rows = await sql.query<Row>(
-        `SELECT m.conversation_id, m.body FROM unnest($1::text[], $2::text[]) AS w (conversation_id, id)
-         JOIN messages m ON m.conversation_id = w.conversation_id AND m.id = w.id`,
-        [unread.map((c) => c.conversationId), unread.map((c) => c.messageId)],
-      );
-      for (const r of rows) {
-        const body = r.body as Message;
-        stored.set(`${r.conversation_id as string} ${body.id}`, body);
-      }
-    }
-    const bodies: { conversationId: string; message: Message }[] = [];
-    for (const change of projected) {
-      let message = stored.get(`${change.conversationId} ${change.messageId}`);
-      for (const event of change.events) message = projectMessage(message, event);
-      if (message) bodies.push({ conversationId: change.conversationId, message });
-    }
-    if (bodies.length === 0) return;
-    // New rows for `message.started`; seq and role are never changed by a later event.
-    await sql.query(
-      `INSERT INTO messages (conversation_id, id, seq, role, status, body)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::jsonb[])
-       ON CONFLICT (conversation_id, id) DO UPDATE SET status = EXCLUDED.status, body = EXCLUDED.body`,
-      [
-        bodies.map((b) => b.conversationId),
-        bodies.map((b) => b.message.id),
-        bodies.map((b) => b.message.seq),
-        bodies.map((b) => b.message.role),
-        bodies.map((b) => b.message.status),
-        bodies.map((b) => JSON.stringify(b.message)),
-      ],
-    );
   }
 
   const store: Store = {
@@ -746,12 +506,9 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
     appendTurns,
 
     async recentMessages(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]> {
-      const rows = await client.transaction(
-        (sql) =>
-          sql.query<Row>(
-            'SELECT body FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
-            [conversationId, beforeSeq, limit],
-          ),
+      const rows = await client.query<Row>(
+        'SELECT body FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
+        [conversationId, beforeSeq, limit],
         { priority: 'high' },
       );
       return rows.map((r) => r.body as Message).reverse();

@@ -1,0 +1,154 @@
+/**
+ * The PGlite worker thread: owns the embedded database so that its WebAssembly work (about half of the
+ * server's CPU time under load) runs beside the thread that serves HTTP and streams, not on it.
+ * Started by {@link createPgliteClient}; speaks the messages of pglite-protocol.ts.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PROCEDURES } from './procedures.js';
+import type { SqlExecutor } from './sql-client.js';
+import { toWorkerError, type WorkerReply, type WorkerRequest, type WorkerStart } from './pglite-protocol.js';
+
+const port = parentPort;
+if (!port) throw new Error('pglite-worker.js runs as a worker thread, started by createPgliteClient().');
+
+const { dataDir } = workerData as WorkerStart;
+
+/** Open transactions by id, each waiting for its `end` request. */
+const open = new Map<number, { tx: Transaction; end: (requestId: number, commit: boolean) => void }>();
+/** PGlite has one connection: tasks run one at a time, `high` (the bot runner's writes) first. */
+const queues = { high: [] as (() => Promise<void>)[], normal: [] as (() => Promise<void>)[] };
+let running = false;
+
+function reply(message: WorkerReply): void {
+  port!.postMessage(message);
+}
+
+function answer(id: number, work: () => Promise<unknown>): Promise<void> {
+  return work().then(
+    (value) => reply({ id, ok: true, value }),
+    (error: unknown) => reply({ id, ok: false, error: toWorkerError(error) }),
+  );
+}
+
+function enqueue(priority: 'normal' | 'high', task: () => Promise<void>): void {
+  queues[priority].push(task);
+  if (!running) void drain();
+}
+
+async function drain(): Promise<void> {
+  running = true;
+  try {
+    for (let next = queues.high.shift() ?? queues.normal.shift(); next;) {
+      await next();
+      next = queues.high.shift() ?? queues.normal.shift();
+    }
+  } finally {
+    running = false;
+  }
+}
+
+/** How `end(false)` rolls back without it counting as a failure. */
+const ROLLBACK = Symbol('rollback');
+
+/**
+ * Takes the connection for one transaction: answers `id` once BEGIN ran, runs the caller's `tx`
+ * statements as they come, and answers the `end` request when COMMIT or ROLLBACK is done.
+ */
+function begin(id: number, priority: 'normal' | 'high', db: PGlite): void {
+  enqueue(priority, async () => {
+    let endId: number | undefined;
+    try {
+      await db.transaction(
+        (tx) =>
+          new Promise<void>((resolve, reject) => {
+            open.set(id, {
+              tx,
+              end: (requestId, commit) => {
+                endId = requestId;
+                if (commit) resolve();
+                else reject(ROLLBACK);
+              },
+            });
+            reply({ id, ok: true, value: id });
+          }),
+      );
+      reply({ id: endId!, ok: true, value: undefined });
+    } catch (error) {
+      open.delete(id);
+      if (endId === undefined) reply({ id, ok: false, error: toWorkerError(error) });
+      else if (error === ROLLBACK) reply({ id: endId, ok: true, value: undefined });
+      else reply({ id: endId, ok: false, error: toWorkerError(error) });
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dataDir);
+  } catch (error) {
+    reply({ id: 0, ready: true, error: toWorkerError(error) });
+    return;
+  }
+  port!.on('message', (request: WorkerRequest) => {
+    switch (request.op) {
+      case 'query':
+        enqueue(request.priority, () =>
+          answer(request.id, async () => (await db.query(request.text, request.params as unknown[])).rows),
+        );
+        return;
+      case 'exec':
+        enqueue('normal', () => answer(request.id, async () => void (await db.exec(request.text))));
+        return;
+      case 'procedure': {
+        const body = PROCEDURES[request.name] as (sql: SqlExecutor, input: unknown) => Promise<unknown>;
+        enqueue(request.priority, () =>
+          answer(request.id, () =>
+            db.transaction((tx) =>
+              body(
+                {
+                  query: async <R>(text: string, params: readonly unknown[] = []) =>
+                    (await tx.query<R>(text, params as unknown[])).rows,
+                },
+                request.input,
+              ),
+            ),
+          ),
+        );
+        return;
+      }
+      case 'begin':
+        begin(request.id, request.priority, db);
+        return;
+      case 'tx': {
+        const entry = open.get(request.tx);
+        if (!entry) {
+          reply({ id: request.id, ok: false, error: { name: 'Error', message: 'No such transaction.' } });
+          return;
+        }
+        void answer(
+          request.id,
+          async () => (await entry.tx.query(request.text, request.params as unknown[])).rows,
+        );
+        return;
+      }
+      case 'end': {
+        const entry = open.get(request.tx);
+        if (!entry) {
+          reply({ id: request.id, ok: false, error: { name: 'Error', message: 'No such transaction.' } });
+          return;
+        }
+        open.delete(request.tx);
+        entry.end(request.id, request.commit);
+        return;
+      }
+      case 'close':
+        enqueue('normal', () => answer(request.id, () => db.close()));
+        return;
+    }
+  });
+  reply({ id: 0, ready: true });
+}
+
+void main();
