@@ -377,6 +377,34 @@ describe('hub timeouts', () => {
       await s.close();
     }
   });
+
+  it('after a handoff failed, anger alone does not send the customer back to the empty queue; asking does', async () => {
+    const s = await startServer({
+      ...base,
+      agentApi: { pollMs: 100, timeouts: { maxQueueWaitMs: 600 } },
+    });
+    try {
+      await s.server.agents!.createAgent({ email: 'a@example.com', name: 'A', password: PASSWORD });
+      const c = await createConversation(s.url);
+      const customer = await openStream(s.url, c);
+      const angry = 'This is ridiculous!!! Your service is terrible and useless, I am furious.';
+      assert.equal((await send(s.url, c, angry)).turnId, null, 'the first outburst is handed over');
+      await customer.waitFor((e) => e.type === 'handoff.updated' && e.data.state === 'failed', 8000);
+      const again = await send(s.url, c, `${angry} Still nothing!!!`);
+      assert.notEqual(again.turnId, null, 'the bot answers instead of a second doomed handoff');
+      await customer.waitFor((e) => e.type === 'message.started' && e.data.turnId === again.turnId);
+      await customer.waitFor((e) => e.type === 'message.completed');
+      let page = await call(s.url, 'GET', `/v1/conversations/${c.id}/messages`, { token: c.token });
+      assert.equal(page.body.handoff.state, 'failed');
+      assert.equal((await send(s.url, c, 'Can I talk to a real person please')).turnId, null);
+      page = await call(s.url, 'GET', `/v1/conversations/${c.id}/messages`, { token: c.token });
+      assert.equal(page.body.handoff.state, 'queued');
+      assert.equal(page.body.handoff.reason, 'user_requested');
+      customer.close();
+    } finally {
+      await s.close();
+    }
+  });
 });
 
 describe('baton-server agents', () => {

@@ -349,7 +349,11 @@ export async function send(ctx: ServerContext, c: Context): Promise<Response> {
       const message = (await tx.getMessage((created!.data as { id: string }).id)) as Message;
       let turn: TurnRecord | null = null;
       if (decision && decision.priority > 0) await raisePriority(tx, decision.priority);
-      if (tx.conversation.control === 'bot' && decision?.action === 'handoff') {
+      if (
+        tx.conversation.control === 'bot' &&
+        decision?.action === 'handoff' &&
+        !(decision.reason !== 'user_requested' && failedRecently(await tx.currentHandoff()))
+      ) {
         // The analyzer hands over instead of letting the bot answer.
         await openHandoff(ctx, tx, {
           reason: decision.reason,
@@ -381,6 +385,19 @@ export async function send(ctx: ServerContext, c: Context): Promise<Response> {
       .catch((e: unknown) => ctx.log('could not release an idempotency key', e));
     throw error;
   }
+}
+
+/**
+ * After a handoff failed (no agent came), the policy does not hand over again on its own for this long:
+ * the customer would only meet the same empty queue. The bot answers meanwhile; the customer can still
+ * ask for a person, and their priority is still raised.
+ */
+const POLICY_RETRY_AFTER_FAILURE_MS = 15 * 60_000;
+
+function failedRecently(handoff: HandoffSnapshot | null): boolean {
+  return (
+    handoff?.state === 'failed' && Date.now() - Date.parse(handoff.updatedAt) < POLICY_RETRY_AFTER_FAILURE_MS
+  );
 }
 
 /** `POST .../turns/{turnId}/cancel`. */
