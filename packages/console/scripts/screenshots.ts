@@ -3,9 +3,10 @@
 // Default out-dir: /tmp/baton-shots. Starts a throwaway server (in-memory database) with demo data.
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { uuidv7 } from '@baton-chat/protocol';
 import { createEchoBot, startServer } from '@baton-chat/server';
+import { launchChromium } from '../test/e2e-helpers.js';
 
 const out = process.argv[2] ?? '/tmp/baton-shots';
 const appDir = fileURLToPath(new URL('../dist/app/', import.meta.url));
@@ -101,17 +102,7 @@ await customer('Max Brand', 'user-77', ['This is absolutely terrible. I am furio
 await customer('Sofia Marin', 'user-91', ['How do I change my delivery address?'], '');
 
 await mkdir(out, { recursive: true });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 
 async function shots(scheme: 'light' | 'dark') {
   const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, colorScheme: scheme });

@@ -2,6 +2,8 @@ import type { HandoffSnapshot, Message } from '@baton-chat/protocol';
 import type {
   Agent,
   AgentPresence,
+  CannedReply,
+  CannedReplyInput,
   ConversationDetail,
   InsightsReport,
   KbArticle,
@@ -9,7 +11,7 @@ import type {
   KbHit,
   TransferTarget,
   WorkItem,
-} from './types.js';
+} from '@baton-chat/protocol/agent';
 
 /** A range of whole UTC days (`YYYY-MM-DD`, both included); either end may be left to the server. */
 export interface DayRange {
@@ -88,6 +90,14 @@ export interface AgentApi {
   saveKbArticle(slug: string, markdown: string, version?: string): Promise<KbArticle>;
   /** Rebuilds the bot's index from the folder. */
   reindexKb(): Promise<{ articles: number; ms: number }>;
+  /** The team's canned replies, by shortcut. */
+  cannedReplies(): Promise<CannedReply[]>;
+  /** Adds a canned reply (admins); a taken shortcut or a field too long is refused (400). */
+  createCannedReply(input: CannedReplyInput): Promise<CannedReply>;
+  /** Replaces a canned reply's fields (admins). */
+  updateCannedReply(id: string, input: CannedReplyInput): Promise<CannedReply>;
+  /** Deletes a canned reply (admins). */
+  deleteCannedReply(id: string): Promise<void>;
 }
 
 function rangeQuery(range: DayRange): string {
@@ -135,7 +145,7 @@ export function createAgentApi(options: AgentApiOptions = {}): AgentApi {
   const doFetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
 
   async function request<T>(
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
@@ -239,5 +249,12 @@ export function createAgentApi(options: AgentApiOptions = {}): AgentApi {
         })
       ).article,
     reindexKb: () => request('POST', '/kb/reindex', {}),
+    cannedReplies: async () => (await request<{ replies: CannedReply[] }>('GET', '/canned-replies')).replies,
+    createCannedReply: async (input) =>
+      (await request<{ reply: CannedReply }>('POST', '/canned-replies', input)).reply,
+    updateCannedReply: async (id, input) =>
+      (await request<{ reply: CannedReply }>('PUT', `/canned-replies/${encodeURIComponent(id)}`, input))
+        .reply,
+    deleteCannedReply: (id) => request<void>('DELETE', `/canned-replies/${encodeURIComponent(id)}`),
   };
 }

@@ -1,6 +1,6 @@
 import { readSseStream } from '@baton-chat/protocol';
 import { AgentApiError, type AgentApi } from './agent-api.js';
-import type { AgentStreamEvent } from './types.js';
+import type { AgentStreamEvent } from '@baton-chat/protocol/agent';
 
 /** State of the console's live connection. */
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'closed';

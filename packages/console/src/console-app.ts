@@ -6,7 +6,7 @@ import type { BatonConsoleConversation, ConsoleEndedDetail } from './conversatio
 import type { ConsoleWriteArticleDetail } from './insights-view.js';
 import { formatWait, newArrivals, queueFor, reasonLabel, titleWithBadge } from './queue.js';
 import { baseStyles } from './styles.js';
-import type { Agent, AgentPresence, AgentStreamEvent, WorkItem } from './types.js';
+import type { Agent, AgentPresence, AgentStreamEvent, WorkItem } from '@baton-chat/protocol/agent';
 
 type Phase = 'loading' | 'signed-out' | 'ready';
 /** The page shown, from the location hash: `#insights`, `#kb`, else the conversations. */

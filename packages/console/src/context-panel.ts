@@ -1,7 +1,8 @@
 import { html, nothing, svg, type TemplateResult } from 'lit';
 import type { ContextPackage } from '@baton-chat/protocol';
+import { markdown } from '@baton-chat/widget/markdown';
 import { reasonLabel } from './queue.js';
-import type { ConversationDetail } from './types.js';
+import type { ConversationDetail } from '@baton-chat/protocol/agent';
 
 const CHART_W = 120;
 const CHART_H = 36;
@@ -61,7 +62,8 @@ function attributes(
  * intents, sentiment chart, entities, the unanswered question, the AI draft), then `between` (the
  * console puts knowledge-base search there), the customer (verified badge, attributes), page and
  * device, and earlier conversations. Everything under "AI" is labelled as
- * machine-generated. Texts are bound as text, never as HTML.
+ * machine-generated. Texts are bound as text, except the AI draft, which is rendered like an agent's
+ * message (the widget's markdown module) because that is how the customer would see it.
  */
 export function renderContextPanel(
   detail: ConversationDetail,
@@ -131,7 +133,7 @@ export function renderContextPanel(
             ${
               context.ai.suggestedReply
                 ? html`<h3>AI draft reply</h3>
-                    <p class="draft">${context.ai.suggestedReply}</p>
+                    <div class="draft md">${markdown(context.ai.suggestedReply, true)}</div>
                     <button
                       type="button"
                       ?disabled=${!canWrite}

@@ -1,10 +1,11 @@
 import { LitElement, css, html, nothing, type PropertyValues, type TemplateResult } from 'lit';
 import { uuidv7 } from '@baton-chat/protocol';
+import { markdown } from '@baton-chat/widget/markdown';
 import type { BatonEvent, Message } from '@baton-chat/protocol';
 import { AgentApiError, type AgentApi } from './agent-api.js';
 import { renderContextPanel } from './context-panel.js';
 import { reasonLabel } from './queue.js';
-import { baseStyles } from './styles.js';
+import { baseStyles, markdownStyles } from './styles.js';
 import {
   addMessage,
   addOlder,
@@ -12,7 +13,15 @@ import {
   transcriptFromDetail,
   type TranscriptState,
 } from './transcript.js';
-import type { Agent, AgentPresence, ConversationDetail, KbHit, TransferTarget } from './types.js';
+import type {
+  Agent,
+  AgentPresence,
+  CannedReply,
+  ConversationDetail,
+  KbHit,
+  TransferTarget,
+} from '@baton-chat/protocol/agent';
+import { fillPlaceholders, filterCannedReplies, slashQuery } from './canned-replies.js';
 
 /** How often "typing" is re-sent while the agent keeps typing, in ms. */
 const TYPING_RESEND_MS = 3_000;
@@ -34,6 +43,13 @@ interface PendingSend {
   failed?: string;
 }
 
+/** The open canned-reply list: opened by typing `/` first, or by its button (then it appends). */
+interface Picker {
+  source: 'slash' | 'button';
+  /** Index of the highlighted option. */
+  active: number;
+}
+
 type Panel = { kind: 'transfer' } | { kind: 'wrapup'; outcome: 'resolved' | 'returned_to_bot' } | null;
 
 /** Detail of `baton-console-ended`: the conversation the agent resolved, transferred or returned. */
@@ -50,6 +66,18 @@ function safeHref(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A message's text as the customer's widget shows it: bot and agent text as markdown through the
+ * widget's own module (marked, then DOMPurify, links with `rel="noopener noreferrer"`, no remote
+ * images), so the agent sees what the customer sees; customer and system text as plain text, never
+ * parsed, so a customer cannot dress up a link or fake formatting in the agent's console.
+ */
+function bubble(role: Message['role'], text: string, complete: boolean): TemplateResult {
+  return role === 'bot' || role === 'agent'
+    ? html`<div class="bubble md">${markdown(text, complete)}</div>`
+    : html`<div class="bubble plain">${text}</div>`;
 }
 
 function timeOf(iso: string): string {
@@ -70,6 +98,7 @@ function timeOf(iso: string): string {
 export class BatonConsoleConversation extends LitElement {
   static override styles = [
     baseStyles,
+    markdownStyles,
     css`
       :host {
         display: grid;
@@ -164,8 +193,10 @@ export class BatonConsoleConversation extends LitElement {
         border-radius: var(--bc-radius);
         border: 1px solid var(--bc-border);
         background: var(--bc-surface);
-        white-space: pre-wrap;
         overflow-wrap: anywhere;
+      }
+      .bubble.plain {
+        white-space: pre-wrap;
       }
       .msg.bot .bubble {
         background: var(--bc-bot-soft);
@@ -216,14 +247,76 @@ export class BatonConsoleConversation extends LitElement {
         resize: vertical;
         min-height: 4rem;
         max-height: 14rem;
+        /* Grows with an inserted reply or draft, where supported. */
+        field-sizing: content;
       }
       form.composer .hint {
         grid-column: 1 / -1;
         font-size: 0.8rem;
         margin: 0;
       }
-      form.composer button {
-        align-self: end;
+      form.composer .field {
+        position: relative;
+        display: flex;
+        flex-direction: column;
+      }
+      form.composer .send {
+        display: flex;
+        flex-direction: column;
+        gap: 0.4rem;
+        justify-content: flex-end;
+      }
+      .picker {
+        position: absolute;
+        left: 0;
+        right: 0;
+        bottom: calc(100% + 0.35rem);
+        z-index: 2;
+        margin: 0;
+        padding: 0.25rem;
+        list-style: none;
+        max-height: 16rem;
+        overflow-y: auto;
+        background: var(--bc-surface);
+        border: 1px solid var(--bc-control-border);
+        border-radius: var(--bc-radius);
+        box-shadow: 0 6px 24px rgb(0 0 0 / 0.18);
+      }
+      .picker[hidden] {
+        display: none;
+      }
+      .picker.empty {
+        padding: 0.5rem 0.75rem;
+        color: var(--bc-muted);
+      }
+      .picker li {
+        display: grid;
+        grid-template-columns: auto 1fr;
+        gap: 0 0.6rem;
+        padding: 0.4rem 0.6rem;
+        border-radius: 6px;
+        cursor: pointer;
+        border-left: 3px solid transparent;
+      }
+      .picker li[aria-selected='true'] {
+        background: var(--bc-accent-soft);
+        border-left-color: var(--bc-accent);
+      }
+      .picker .shortcut {
+        font:
+          600 0.85rem ui-monospace,
+          monospace;
+      }
+      .picker .title {
+        font-weight: 600;
+      }
+      .picker .preview {
+        grid-column: 1 / -1;
+        font-size: 0.85rem;
+        color: var(--bc-muted);
+        white-space: nowrap;
+        overflow: hidden;
+        text-overflow: ellipsis;
       }
       .notice {
         padding: 0.75rem 1rem;
@@ -387,6 +480,9 @@ export class BatonConsoleConversation extends LitElement {
     _hits: { state: true },
     _kbStatus: { state: true },
     _hasMore: { state: true },
+    _canned: { state: true },
+    _picker: { state: true },
+    _cannedStatus: { state: true },
   };
 
   /** The agent API client (set by the console app). */
@@ -414,6 +510,9 @@ export class BatonConsoleConversation extends LitElement {
   declare _hits: readonly KbHit[] | undefined;
   declare _kbStatus: string;
   declare _hasMore: boolean;
+  declare _canned: readonly CannedReply[];
+  declare _picker: Picker | null;
+  declare _cannedStatus: string;
 
   #loadToken = 0;
   #buffer: BatonEvent[] | undefined;
@@ -422,6 +521,8 @@ export class BatonConsoleConversation extends LitElement {
   #customerTypingTimer: ReturnType<typeof setTimeout> | undefined;
   #stickToBottom = true;
   #wrapup = '';
+  /** Escape closed the list while a shortcut was typed: it stays closed until the shortcut is gone. */
+  #slashDismissed = false;
 
   constructor() {
     super();
@@ -434,6 +535,9 @@ export class BatonConsoleConversation extends LitElement {
     this._busy = false;
     this._kbStatus = '';
     this._hasMore = false;
+    this._canned = [];
+    this._picker = null;
+    this._cannedStatus = '';
   }
 
   /** Re-reads the conversation (after a reconnect, or after claiming it). Live events that arrive meanwhile are merged. */
@@ -488,14 +592,21 @@ export class BatonConsoleConversation extends LitElement {
       this._customerTyping = undefined;
       this._hits = undefined;
       this._draft = '';
+      this._picker = null;
+      this._cannedStatus = '';
       this.#stickToBottom = true;
       void this.reload();
     }
+    if (changed.has('api')) void this.#loadCanned();
   }
 
   protected override updated(): void {
     const log = this.renderRoot.querySelector<HTMLElement>('.log');
     if (log && this.#stickToBottom) log.scrollTop = log.scrollHeight;
+    if (this._picker)
+      this.renderRoot
+        .querySelector(`#canned-opt-${this._picker.active}`)
+        ?.scrollIntoView({ block: 'nearest' });
   }
 
   override disconnectedCallback(): void {
@@ -513,7 +624,11 @@ export class BatonConsoleConversation extends LitElement {
   }
 
   #customerName(): string {
-    return this._detail?.context?.customer.name ?? this._detail?.conversation.user.name ?? 'The customer';
+    return this.#knownCustomerName() ?? 'The customer';
+  }
+
+  #knownCustomerName(): string | undefined {
+    return this._detail?.context?.customer.name ?? this._detail?.conversation.user.name;
   }
 
   get #canWrite(): boolean {
@@ -572,6 +687,7 @@ export class BatonConsoleConversation extends LitElement {
 
   #onInput(e: Event): void {
     this._draft = (e.target as HTMLTextAreaElement).value;
+    this.#followSlash();
     if (!this.#canWrite || !this.api) return;
     const id = this.conversationId;
     const now = Date.now();
@@ -591,6 +707,10 @@ export class BatonConsoleConversation extends LitElement {
   }
 
   #onComposerKey(e: KeyboardEvent): void {
+    if (this._picker && this.#pickerKey(e)) {
+      e.preventDefault();
+      return;
+    }
     if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && !e.isComposing) {
       e.preventDefault();
       void this.#send();
@@ -647,15 +767,115 @@ export class BatonConsoleConversation extends LitElement {
     });
   }
 
-  #insert(text: string): void {
+  /** Adds `text` to the composer after what is there; then selects `select` in it, or puts the caret last. */
+  #insert(text: string, select?: string): void {
     const current = this._draft.trimEnd();
+    const start = current ? current.length + 2 : 0;
     this._draft = current ? `${current}\n\n${text}` : text;
     void this.updateComplete.then(() => {
       const area = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea#composer');
       if (!area) return;
       area.focus();
-      area.setSelectionRange(area.value.length, area.value.length);
+      const at = select ? area.value.indexOf(select, start) : -1;
+      if (at >= 0) area.setSelectionRange(at, at + select!.length);
+      else area.setSelectionRange(area.value.length, area.value.length);
     });
+  }
+
+  async #loadCanned(): Promise<void> {
+    if (!this.api) return;
+    try {
+      this._canned = await this.api.cannedReplies();
+    } catch {
+      // The list stays as it was; the composer works without it.
+    }
+  }
+
+  /** The replies the open list shows: filtered by the typed shortcut, all when opened by the button. */
+  #matches(): CannedReply[] {
+    if (!this._picker) return [];
+    const query = this._picker.source === 'slash' ? (slashQuery(this._draft) ?? '') : '';
+    return filterCannedReplies(this._canned, query);
+  }
+
+  /** Opens, moves or closes the list as the agent types a shortcut at the start of an empty composer. */
+  #followSlash(): void {
+    const query = slashQuery(this._draft);
+    if (query === undefined) {
+      this.#slashDismissed = false;
+      this._picker = null;
+      return;
+    }
+    if (this.#slashDismissed) return;
+    // Opening: fetch the list again, so a reply an admin just added is there.
+    if (this._picker?.source !== 'slash') void this.#loadCanned();
+    this._picker = { source: 'slash', active: 0 };
+    const count = this.#matches().length;
+    this._cannedStatus = count
+      ? `${count} canned repl${count === 1 ? 'y' : 'ies'}: Up and Down to choose, Enter to insert, Escape to close.`
+      : `No canned reply matches /${query}.`;
+  }
+
+  /** Handles a key while the list is open; true when the key was the list's. */
+  #pickerKey(e: KeyboardEvent): boolean {
+    const picker = this._picker!;
+    const matches = this.#matches();
+    if (e.key === 'Escape') {
+      this.#slashDismissed = picker.source === 'slash';
+      this._picker = null;
+      this._cannedStatus = '';
+      return true;
+    }
+    if (e.key === 'Tab') {
+      this._picker = null;
+      return false;
+    }
+    if (matches.length === 0 || e.altKey || e.ctrlKey || e.metaKey) return false;
+    const step = e.key === 'ArrowDown' ? 1 : e.key === 'ArrowUp' ? -1 : 0;
+    if (step) {
+      this._picker = { ...picker, active: (picker.active + step + matches.length) % matches.length };
+      return true;
+    }
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      this.#insertCanned(matches[Math.min(picker.active, matches.length - 1)]!);
+      return true;
+    }
+    return false;
+  }
+
+  /** The button: in an empty composer it starts a shortcut (`/`), else it lists every reply to add one. */
+  #openPicker(): void {
+    void this.#loadCanned();
+    if (this._draft.trim() === '' || slashQuery(this._draft) !== undefined) {
+      this.#slashDismissed = false;
+      if (slashQuery(this._draft) === undefined) this._draft = '/';
+      this.#followSlash();
+    } else {
+      this._picker = { source: 'button', active: 0 };
+      this._cannedStatus = `${this._canned.length} canned replies: Up and Down to choose, Enter to add one.`;
+    }
+    void this.updateComplete.then(() => {
+      const area = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea#composer');
+      area?.focus();
+      area?.setSelectionRange(area.value.length, area.value.length);
+    });
+  }
+
+  /**
+   * Puts a canned reply into the composer, placeholders filled from the context; it is never sent here.
+   * A placeholder without a value (an anonymous customer) is selected, so typing replaces it.
+   */
+  #insertCanned(reply: CannedReply): void {
+    const { text, unfilled } = fillPlaceholders(reply.body, {
+      customerName: this.#knownCustomerName(),
+      agentName: this.me?.name,
+    });
+    if (this._picker?.source === 'slash') this._draft = '';
+    this._picker = null;
+    this.#insert(text, unfilled[0]);
+    this._cannedStatus = unfilled.length
+      ? `Inserted “${reply.title}”. Fill in ${unfilled.join(', ')} before you send it.`
+      : `Inserted “${reply.title}”. Edit it if needed, then send it.`;
   }
 
   async #searchKb(e: SubmitEvent): Promise<void> {
@@ -739,10 +959,12 @@ export class BatonConsoleConversation extends LitElement {
   }
 
   #renderMessage(m: Message): TemplateResult {
-    const text =
+    const body =
       m.status === 'retracted'
-        ? 'This message was removed.'
-        : m.text || (m.status === 'streaming' ? '…' : '');
+        ? bubble('system', 'This message was removed.', true)
+        : m.text
+          ? bubble(m.role, m.text, m.status !== 'streaming')
+          : bubble('system', m.status === 'streaming' ? '…' : '', true);
     const stopped = m.finishReason && m.finishReason !== 'stop' ? FINISH_LABELS[m.finishReason] : undefined;
     const sources = (m.citations ?? []).flatMap((c) => {
       const href = safeHref(c.url);
@@ -758,7 +980,7 @@ export class BatonConsoleConversation extends LitElement {
         }
         ${stopped ? html` · <em>${stopped}</em>` : nothing}
       </p>
-      <div class="bubble">${text}</div>
+      ${body}
       ${
         sources.length
           ? html`<p class="meta">
@@ -837,18 +1059,40 @@ export class BatonConsoleConversation extends LitElement {
           }}
         >
           <label for="composer">Reply to ${this.#customerName()}</label>
-          <textarea
-            id="composer"
-            aria-describedby="composer-hint"
-            .value=${this._draft}
-            @input=${this.#onInput}
-            @keydown=${this.#onComposerKey}
-            @blur=${() => this.#stopTyping()}
-          ></textarea>
-          <button class="primary" type="submit" ?disabled=${this._draft.trim() === ''}>Send</button>
+          <div class="field">
+            ${this.#renderPicker()}
+            <textarea
+              id="composer"
+              aria-describedby="composer-hint"
+              aria-autocomplete="list"
+              aria-controls="canned-list"
+              aria-activedescendant=${this.#matches().length ? `canned-opt-${this._picker!.active}` : nothing}
+              .value=${this._draft}
+              @input=${this.#onInput}
+              @keydown=${this.#onComposerKey}
+              @blur=${() => {
+                this.#stopTyping();
+                this._picker = null;
+              }}
+            ></textarea>
+          </div>
+          <div class="send">
+            <button
+              type="button"
+              aria-haspopup="listbox"
+              aria-controls="canned-list"
+              aria-expanded=${this.#matches().length > 0}
+              @click=${this.#openPicker}
+            >
+              Canned replies
+            </button>
+            <button class="primary" type="submit" ?disabled=${this._draft.trim() === ''}>Send</button>
+          </div>
           <p id="composer-hint" class="hint muted">
-            <kbd>Enter</kbd> sends, <kbd>Shift</kbd>+<kbd>Enter</kbd> adds a line.
+            <kbd>Enter</kbd> sends, <kbd>Shift</kbd>+<kbd>Enter</kbd> adds a line, <kbd>/</kbd> first finds a
+            canned reply.
           </p>
+          <p class="visually-hidden" role="status">${this._cannedStatus}</p>
         </form>`;
     }
     const h = this._state?.handoff;
@@ -862,6 +1106,40 @@ export class BatonConsoleConversation extends LitElement {
         ${this._customerTyping ? `${this._customerTyping} is typing…` : ''}
       </p>
       <div class="notice"><p>${text}</p></div>`;
+  }
+
+  #renderPicker(): TemplateResult {
+    const matches = this.#matches();
+    const active = this._picker?.active ?? 0;
+    return html`${
+        this._picker && matches.length === 0
+          ? html`<p class="picker empty">
+              ${this._canned.length ? 'No canned reply matches.' : 'No canned replies yet.'}
+            </p>`
+          : nothing
+      }
+      <ul
+        class="picker"
+        id="canned-list"
+        role="listbox"
+        aria-label="Canned replies"
+        ?hidden=${matches.length === 0}
+        @mousedown=${(e: Event) => e.preventDefault()}
+      >
+        ${matches.map(
+          (reply, i) =>
+            html`<li
+              id="canned-opt-${i}"
+              role="option"
+              aria-selected=${i === active ? 'true' : 'false'}
+              @click=${() => this.#insertCanned(reply)}
+            >
+              <span class="shortcut">${reply.shortcut}</span>
+              <span class="title">${reply.title}</span>
+              <span class="preview">${reply.body.replace(/\s+/g, ' ').slice(0, 120)}</span>
+            </li>`,
+        )}
+      </ul>`;
   }
 
   #renderKb(canWrite: boolean): TemplateResult {
@@ -991,7 +1269,7 @@ export class BatonConsoleConversation extends LitElement {
                     <strong>You</strong> ·
                     ${p.failed ? html`<span class="error">Not sent: ${p.failed}</span>` : 'sending…'}
                   </p>
-                  <div class="bubble">${p.text}</div>
+                  ${bubble('agent', p.text, true)}
                   ${
                     p.failed
                       ? html`<button type="button" @click=${() => this.#send(p)}>Retry</button>`

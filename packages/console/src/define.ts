@@ -1,12 +1,13 @@
 // Registers the console's elements when imported; the only module with a side effect besides main.ts.
+import { BatonConsoleCanned } from './canned-editor.js';
 import { BatonConsole } from './console-app.js';
 import { BatonConsoleConversation } from './conversation-view.js';
 import { BatonConsoleInsights } from './insights-view.js';
 import { BatonConsoleKb } from './kb-editor.js';
 
 /**
- * Registers `<baton-console>`, `<baton-console-conversation>`, `<baton-console-insights>` and
- * `<baton-console-kb>` unless elements of those names exist
+ * Registers `<baton-console>`, `<baton-console-conversation>`, `<baton-console-insights>`,
+ * `<baton-console-kb>` and `<baton-console-canned>` unless elements of those names exist
  * already (the first definition wins). Does nothing where `customElements` is missing (Node, SSR).
  * Importing this module calls it.
  */
@@ -15,6 +16,7 @@ export function defineBatonConsole(): void {
   if (!registry) return;
   if (!registry.get('baton-console-insights'))
     registry.define('baton-console-insights', BatonConsoleInsights);
+  if (!registry.get('baton-console-canned')) registry.define('baton-console-canned', BatonConsoleCanned);
   if (!registry.get('baton-console-kb')) registry.define('baton-console-kb', BatonConsoleKb);
   if (!registry.get('baton-console-conversation'))
     registry.define('baton-console-conversation', BatonConsoleConversation);
@@ -27,6 +29,7 @@ declare global {
     'baton-console-conversation': BatonConsoleConversation;
     'baton-console-insights': BatonConsoleInsights;
     'baton-console-kb': BatonConsoleKb;
+    'baton-console-canned': BatonConsoleCanned;
   }
 }
 

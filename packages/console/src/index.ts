@@ -16,6 +16,10 @@ export { BatonConsoleInsights } from './insights-view.js';
 export type { ConsoleWriteArticleDetail } from './insights-view.js';
 export { BatonConsoleKb, articleTemplate, slugFromTitle, slugInMarkdown } from './kb-editor.js';
 export { busiestHour, formatSeconds, heatLevel, percent, utcDay } from './insights-charts.js';
+/** The team's canned replies for admins (`<baton-console-canned>`) and the composer's helpers for them. */
+export { BatonConsoleCanned } from './canned-editor.js';
+export { fillPlaceholders, filterCannedReplies, slashQuery } from './canned-replies.js';
+export type { FilledReply, PlaceholderValues } from './canned-replies.js';
 export { defineBatonConsole } from './define.js';
 /** The typed agent API client and its error. */
 export { AgentApiError, createAgentApi } from './agent-api.js';
@@ -29,12 +33,15 @@ export type { QueueView } from './queue.js';
 export { addMessage, addOlder, applyEvent, transcriptFromDetail } from './transcript.js';
 export type { TranscriptItem, TranscriptNote, TranscriptState } from './transcript.js';
 export { renderContextPanel, sentimentPoints } from './context-panel.js';
+/** The agent API's wire types, shared with the server (`@baton-chat/protocol/agent`). */
 export type {
   Agent,
   AgentPresence,
   AgentRole,
   AgentStatus,
   AgentStreamEvent,
+  CannedReply,
+  CannedReplyInput,
   ConversationDetail,
   ConversationInfo,
   DurationStats,
@@ -46,4 +53,4 @@ export type {
   QuestionGroup,
   TransferTarget,
   WorkItem,
-} from './types.js';
+} from '@baton-chat/protocol/agent';

@@ -3,7 +3,7 @@ import type { AgentApi } from './agent-api.js';
 import { barList, formatSeconds, heatmap, percent, stackedBar, utcDay } from './insights-charts.js';
 import { reasonLabel } from './queue.js';
 import { baseStyles } from './styles.js';
-import type { Agent, InsightsReport, QuestionGroup } from './types.js';
+import type { Agent, InsightsReport, QuestionGroup } from '@baton-chat/protocol/agent';
 
 /** Detail of `baton-console-write-article`: the question an admin wants to answer with a new article. */
 export interface ConsoleWriteArticleDetail {

@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import { AgentApiError, type AgentApi } from './agent-api.js';
 import { pageStyles } from './insights-view.js';
 import { baseStyles } from './styles.js';
-import type { KbArticle, KbArticleListing } from './types.js';
+import type { KbArticle, KbArticleListing } from '@baton-chat/protocol/agent';
 
 /** A URL-safe slug from a title: `How do I rent a telescope?` -> `how-do-i-rent-a-telescope`. */
 export function slugFromTitle(title: string): string {
@@ -322,6 +322,7 @@ export class BatonConsoleKb extends LitElement {
           </div>
         </form>
       </div>
+      <baton-console-canned .api=${this.api}></baton-console-canned>
     </div>`;
   }
 }

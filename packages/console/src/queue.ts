@@ -1,5 +1,5 @@
 import type { HandoffReason } from '@baton-chat/protocol';
-import type { WorkItem } from './types.js';
+import type { WorkItem } from '@baton-chat/protocol/agent';
 
 /** The console's split of the open work for one agent. */
 export interface QueueView {

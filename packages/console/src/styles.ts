@@ -179,3 +179,61 @@ export const baseStyles = css`
     padding: 0 0.3em;
   }
 `;
+
+/**
+ * Rules for text rendered by the widget's markdown module (bot and agent messages, the AI draft), close
+ * to how the widget shows the same text to the customer.
+ */
+export const markdownStyles = css`
+  .md > :first-child {
+    margin-top: 0;
+  }
+  .md > :last-child {
+    margin-bottom: 0;
+  }
+  .md :is(p, ul, ol, pre, blockquote, table) {
+    margin: 0 0 0.6em;
+  }
+  .md :is(ul, ol) {
+    padding-inline-start: 1.3em;
+  }
+  .md :is(h1, h2, h3, h4, h5, h6) {
+    font-size: 1em;
+    margin: 0.4em 0 0.3em;
+  }
+  .md a {
+    text-underline-offset: 2px;
+  }
+  .md code {
+    font:
+      0.88em ui-monospace,
+      monospace;
+    background: var(--bc-surface-2);
+    border-radius: 4px;
+    padding: 0.1em 0.3em;
+  }
+  .md pre {
+    overflow-x: auto;
+    padding: 0.5rem 0.6rem;
+    background: var(--bc-surface-2);
+    border-radius: 6px;
+  }
+  .md pre code {
+    background: none;
+    padding: 0;
+  }
+  .md blockquote {
+    padding-inline-start: 0.6rem;
+    border-inline-start: 3px solid var(--bc-border);
+    color: var(--bc-muted);
+  }
+  .md table {
+    display: block;
+    overflow-x: auto;
+    border-collapse: collapse;
+  }
+  .md :is(th, td) {
+    border: 1px solid var(--bc-border);
+    padding: 0.2rem 0.45rem;
+  }
+`;

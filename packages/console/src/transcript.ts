@@ -8,7 +8,7 @@ import type {
   Message,
 } from '@baton-chat/protocol';
 import { reasonLabel } from './queue.js';
-import type { ConversationDetail } from './types.js';
+import type { ConversationDetail } from '@baton-chat/protocol/agent';
 
 /** A line of the transcript that is not a message: somebody joined or left, the handoff moved. */
 export interface TranscriptNote {

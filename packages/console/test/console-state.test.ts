@@ -112,6 +112,8 @@ function detail(): ConversationDetail {
       control: 'none',
       controlVersion: 3,
       lastSeq: 4,
+      oldestSeq: 1,
+      handoffId: 'ho_1',
       user: { id: null, verified: false },
       createdAt: TS,
     },

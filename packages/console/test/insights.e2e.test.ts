@@ -1,30 +1,19 @@
 // The insights page and the knowledge-base editor in real Chromium: customers on the protocol API,
 // the kb bot on a copy of the help center, an admin and an agent in the console.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { uuidv7 } from '@baton-chat/protocol';
 import type { CreateConversationResponse, HistoryResponse } from '@baton-chat/protocol';
-import { createKnowledgeBaseBot, startServer, type RunningServer } from '@baton-chat/server';
+import { createKnowledgeBaseBot, type RunningServer } from '@baton-chat/server';
+import { axe, launchChromium, PASSWORD, sleep, startConsoleServer } from './e2e-helpers.js';
 
-const APP_DIR = fileURLToPath(new URL('../dist/app/', import.meta.url));
 const HELP_CENTER = fileURLToPath(new URL('../../server/help-center', import.meta.url));
-const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 const SHOTS = process.env.BATON_SHOTS ?? '/tmp/baton-shots';
-const PASSWORD = 'correct horse battery';
-const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-if (!existsSync(`${APP_DIR}index.html`) || !existsSync(`${APP_DIR}console.js`)) {
-  throw new Error('The console app is not built: run `npm run build` (tsc -b, then rollup) first.');
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function api(
   url: string,
@@ -76,27 +65,6 @@ async function ask(url: string, question: string) {
   }
 }
 
-async function axe(page: Page, label: string): Promise<void> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE);
-  const violations = await page.evaluate(async () => {
-    const result = await (
-      window as unknown as {
-        axe: {
-          run(
-            ctx: Document,
-            opts: object,
-          ): Promise<{ violations: { id: string; nodes: { target: unknown; failureSummary?: string }[] }[] }>;
-        };
-      }
-    ).axe.run(document, { resultTypes: ['violations'] });
-    return result.violations.map((v) => ({
-      id: v.id,
-      nodes: v.nodes.map((n) => `${JSON.stringify(n.target)} ${n.failureSummary ?? ''}`),
-    }));
-  });
-  assert.deepEqual(violations, [], `${label}: ${JSON.stringify(violations, null, 2)}`);
-}
-
 describe('insights and the knowledge-base editor in Chromium', () => {
   let server: RunningServer;
   let browser: Browser;
@@ -108,29 +76,11 @@ describe('insights and the knowledge-base editor in Chromium', () => {
     dir = await mkdtemp(join(tmpdir(), 'baton-kb-e2e-'));
     await cp(HELP_CENTER, dir, { recursive: true });
     const kb = await createKnowledgeBaseBot({ dir, delayMs: 0 });
-    server = await startServer({
-      port: 0,
-      dataDir: 'memory://',
+    server = await startConsoleServer({
       bot: kb,
       knowledgeBase: { search: (q, l) => kb.search(q, l), reload: () => kb.reload(), dir },
-      rateLimits: { conversationsPerIp: { perMinute: 0 }, commandsPerConversation: { perMinute: 0 } },
-      queueUpdateIntervalMs: 0,
-      agentApi: { pollMs: 100 },
-      site: { static: { '/console': APP_DIR } },
-      log: () => undefined,
     });
-    const agents = server.server.agents!;
-    await agents.createAgent({
-      email: 'ana@example.com',
-      name: 'Ana Costa',
-      password: PASSWORD,
-      role: 'admin',
-    });
-    await agents.createAgent({ email: 'ben@example.com', name: 'Ben Okafor', password: PASSWORD });
-    browser = await chromium.launch({
-      executablePath: CHROME,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    browser = await launchChromium();
     await mkdir(SHOTS, { recursive: true });
   });
 

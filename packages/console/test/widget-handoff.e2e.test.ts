@@ -6,16 +6,14 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { DurableEvent } from '@baton-chat/protocol';
-import { createEchoBot, startServer, type RunningServer } from '@baton-chat/server';
+import type { RunningServer } from '@baton-chat/server';
+import { APP_DIR, launchChromium, PASSWORD, startConsoleServer } from './e2e-helpers.js';
 
 const root = (path: string) => fileURLToPath(new URL(`../../../${path}`, import.meta.url));
-const APP_DIR = root('packages/console/dist/app/');
 const WIDGET_DIR = root('packages/embed/dist/cdn/');
 const SITE_DIR = root('examples/demo-site/');
-const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
-const PASSWORD = 'correct horse battery';
 
 for (const file of [`${APP_DIR}console.js`, `${WIDGET_DIR}baton.js`, `${WIDGET_DIR}baton-widget.js`]) {
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first.`);
@@ -26,38 +24,10 @@ describe('a customer in the widget and agents in the console', () => {
   let browser: Browser;
 
   before(async () => {
-    server = await startServer({
-      port: 0,
-      dataDir: 'memory://',
-      bot: createEchoBot({ wordDelayMs: 2 }),
-      rateLimits: { conversationsPerIp: { perMinute: 0 }, commandsPerConversation: { perMinute: 0 } },
-      queueUpdateIntervalMs: 0,
-      agentApi: { pollMs: 100 },
+    server = await startConsoleServer({
       site: { static: { '/': SITE_DIR, '/widget': WIDGET_DIR, '/console': APP_DIR } },
-      log: () => undefined,
     });
-    await server.server.agents!.createAgent({
-      email: 'ana@example.com',
-      name: 'Ana Costa',
-      password: PASSWORD,
-      role: 'admin',
-    });
-    await server.server.agents!.createAgent({
-      email: 'ben@example.com',
-      name: 'Ben Okafor',
-      password: PASSWORD,
-    });
-    browser = await chromium.launch({
-      executablePath: CHROME,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

@@ -213,10 +213,38 @@ export const DEMO_AGENTS = [
 /** Password of the demo accounts. */
 export const DEMO_PASSWORD = 'baton-demo-password';
 
+/** Canned replies for the demo team (Larkspur & Co., the home-goods shop of examples/demo-site). */
+export const DEMO_CANNED_REPLIES = [
+  {
+    shortcut: '/hello',
+    title: 'Greeting',
+    body: 'Hi {{customer.firstName}}, this is {{agent.name}} from Larkspur support. I have read your conversation with our assistant; let me take it from here.',
+  },
+  {
+    shortcut: '/refund',
+    title: 'Refund on its way',
+    body: 'I have refunded the charge, {{customer.firstName}}. Refunds reach your card within **5 working days**; you will get an e-mail confirmation today.',
+  },
+  {
+    shortcut: '/tracking',
+    title: 'Where to track an order',
+    body: 'You can follow your parcel under [Orders](https://larkspur.example/account/orders): open the order and choose **Track parcel**.',
+  },
+  {
+    shortcut: '/bye',
+    title: 'Closing',
+    body: 'Is there anything else I can help you with, {{customer.firstName}}? If not, I will close this conversation. Have a lovely day!',
+  },
+];
+
 async function seedDemoAgents(agents: AgentStore | undefined): Promise<string[]> {
   if (!agents) return [];
   if ((await agents.listAgents()).length === 0) {
     for (const a of DEMO_AGENTS) await agents.createAgent({ ...a, password: DEMO_PASSWORD });
+  }
+  // Also on a data folder from before canned replies existed (so they return when every one was deleted).
+  if ((await agents.listCannedReplies()).length === 0) {
+    for (const reply of DEMO_CANNED_REPLIES) await agents.createCannedReply(reply);
   }
   const demo = (await agents.listAgents()).filter((a) => DEMO_AGENTS.some((d) => d.email === a.email));
   if (demo.length === 0) return [];

@@ -193,6 +193,92 @@ describe('agent API', () => {
     assert.equal(again.status, 400);
   });
 
+  it('keeps team-wide canned replies: every agent reads them, only admins write them, with validation', async () => {
+    const write = (who: Console, method: string, path: string, body?: unknown, extra = {}) =>
+      call(s.url, method, path, {
+        ...(body !== undefined && { body }),
+        headers: { cookie: who.cookie, origin: s.url, 'sec-fetch-site': 'same-origin', ...extra },
+      });
+    const list = async (who: Console) => (await who.get('/v1/agent/canned-replies')).body.replies;
+    assert.deepEqual(await list(ben), []);
+    const refund = {
+      shortcut: 'Refund',
+      title: 'Refund on its way',
+      body: 'Hi {{customer.name}}, **done**.',
+    };
+
+    const denied = await ben.post('/v1/agent/canned-replies', refund);
+    assert.equal(denied.status, 403);
+    assert.match(denied.headers.get('content-type') ?? '', /^application\/problem\+json/);
+    const crossSite = await write(ana, 'POST', '/v1/agent/canned-replies', refund, {
+      origin: 'https://evil.example',
+      'sec-fetch-site': 'cross-site',
+    });
+    assert.equal(crossSite.status, 403);
+    assert.deepEqual(await list(ana), []);
+
+    const made = await ana.post('/v1/agent/canned-replies', refund);
+    assert.equal(made.status, 201);
+    assert.equal(made.body.reply.shortcut, '/refund');
+    assert.equal(made.body.reply.body, refund.body);
+    const hello = await ana.post('/v1/agent/canned-replies', {
+      shortcut: '/hello',
+      title: 'Hi',
+      body: 'Hello!',
+    });
+    assert.equal(hello.status, 201);
+    assert.deepEqual(
+      (await list(ben)).map((r: { shortcut: string }) => r.shortcut),
+      ['/hello', '/refund'],
+    );
+
+    const invalid: [unknown, RegExp][] = [
+      [{ ...refund, shortcut: '/REFUND' }, /Another canned reply uses the shortcut \/refund/],
+      [{ ...refund, shortcut: '/two words' }, /shortcut must be/],
+      [{ ...refund, shortcut: `/${'a'.repeat(33)}` }, /shortcut must be/],
+      [{ ...refund, shortcut: '/new', title: 't'.repeat(81) }, /title must be 1 to 80/],
+      [{ ...refund, shortcut: '/new', title: ' ' }, /title must be 1 to 80/],
+      [{ ...refund, shortcut: '/new', body: 'b'.repeat(4001) }, /body must be 1 to 4,000/],
+      [{ shortcut: '/new', title: 'No body' }, /body must be/],
+    ];
+    for (const [input, detail] of invalid) {
+      const res = await ana.post('/v1/agent/canned-replies', input);
+      assert.equal(res.status, 400, JSON.stringify(input).slice(0, 80));
+      assert.equal(res.body.code, 'validation-failed');
+      assert.match(res.body.detail, detail);
+    }
+    const longest = await ana.post('/v1/agent/canned-replies', {
+      shortcut: '/long',
+      title: 't'.repeat(80),
+      body: 'b'.repeat(4000),
+    });
+    assert.equal(longest.status, 201);
+
+    const id = made.body.reply.id as string;
+    const path = `/v1/agent/canned-replies/${id}`;
+    assert.equal((await write(ben, 'PUT', path, { ...refund, title: 'Mine' })).status, 403);
+    const taken = await write(ana, 'PUT', path, { ...refund, shortcut: '/hello' });
+    assert.equal(taken.status, 400);
+    const edited = await write(ana, 'PUT', path, { ...refund, title: 'Refund sent' });
+    assert.equal(edited.status, 200);
+    assert.equal(edited.body.reply.title, 'Refund sent');
+    assert.equal(edited.body.reply.createdAt, made.body.reply.createdAt);
+    assert.equal((await write(ana, 'PUT', '/v1/agent/canned-replies/cr_nope', refund)).status, 404);
+
+    assert.equal((await write(ben, 'DELETE', path)).status, 403);
+    assert.equal(
+      (await write(ana, 'DELETE', path, undefined, { 'sec-fetch-site': 'cross-site' })).status,
+      403,
+    );
+    assert.equal((await write(ana, 'DELETE', path)).status, 204);
+    assert.equal((await write(ana, 'DELETE', path)).status, 404);
+    assert.deepEqual(
+      (await list(ben)).map((r: { shortcut: string }) => r.shortcut),
+      ['/hello', '/long'],
+    );
+    for (const r of await list(ana)) await write(ana, 'DELETE', `/v1/agent/canned-replies/${r.id}`);
+  });
+
   it('runs a handoff end to end: queue, claim, both ways with typing, transfer, accept, resolve, bot again', async () => {
     const stream = await openAgentStream(s.url, ana);
     const c = await escalate(s.url);

@@ -1,35 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { uuidv7 } from '@baton-chat/protocol';
 import type { AgentRef, HandoffSnapshot } from '@baton-chat/protocol';
+import type {
+  Agent,
+  AgentRole,
+  AgentStatus,
+  CannedReply,
+  CannedReplyInput,
+  EarlierConversation,
+  WorkItem,
+} from '@baton-chat/protocol/agent';
 import { BatonError } from '../errors.js';
 import { hashToken } from '../http/http.js';
 import type { SqlClient } from '../store/sql-client.js';
 import { MIN_PASSWORD_LENGTH, decoyHash, hashPassword, verifyPassword } from './passwords.js';
 
-/** What an agent may do: `admin` also manages agents and the knowledge base. */
-export type AgentRole = 'agent' | 'admin';
-
-/** Presence an agent sets; `offline` is also what a silent console decays to. */
-export type AgentStatus = 'available' | 'away' | 'offline';
-
 /** An agent account as the console and the hub see it (never the password hash). */
-export interface AgentRecord {
-  id: string;
-  email: string;
-  name: string;
-  role: AgentRole;
-  /** Skills this agent serves; empty serves the general queue only. */
-  skills: string[];
-  /** Languages this agent speaks (BCP 47 primary tags such as `en`, `zh`); empty: any. */
-  languages: string[];
-  /** Most conversations assigned or active at once. */
-  maxConcurrent: number;
-  status: AgentStatus;
-  avatarUrl?: string;
-  /** When a console of this agent was last connected (ms since epoch); 0 when never. */
-  lastSeenMs: number;
-  createdAt: string;
-}
+export type AgentRecord = Agent;
+export type { AgentRole, AgentStatus, CannedReply, CannedReplyInput, EarlierConversation, WorkItem };
 
 /** What creating an agent needs. */
 export interface NewAgent {
@@ -41,31 +29,6 @@ export interface NewAgent {
   languages?: readonly string[];
   maxConcurrent?: number;
   avatarUrl?: string;
-}
-
-/** A handoff the hub is working on, with what a queue row shows about its conversation. */
-export interface WorkItem {
-  conversationId: string;
-  handoff: HandoffSnapshot;
-  skill?: string;
-  language?: string;
-  priority: number;
-  waitingSinceMs: number;
-  customer: { id: string | null; name?: string; verified: boolean };
-  /** The newest customer message, cut to 200 characters ('' when none). */
-  preview: string;
-  /** The conversation's locale as the widget reported it. */
-  locale?: string;
-}
-
-/** An earlier conversation of the same customer, for the console's history panel. */
-export interface EarlierConversation {
-  id: string;
-  createdAt: string;
-  status: 'open' | 'closed';
-  /** The first customer message ('' when none). */
-  firstMessage: string;
-  handoffOutcome?: string;
 }
 
 /**
@@ -105,6 +68,14 @@ export interface AgentStore {
     outcome: string;
     summary: string;
   }): Promise<void>;
+  /** Every canned reply of the team, by shortcut. */
+  listCannedReplies(): Promise<CannedReply[]>;
+  /** Adds a canned reply; throws `validation-failed` when a field is wrong or the shortcut is taken. */
+  createCannedReply(input: CannedReplyInput): Promise<CannedReply>;
+  /** Replaces a canned reply's fields; throws `not-found` for an unknown id. */
+  updateCannedReply(id: string, input: CannedReplyInput): Promise<CannedReply>;
+  /** Deletes a canned reply; throws `not-found` for an unknown id. */
+  deleteCannedReply(id: string): Promise<void>;
 }
 
 type Row = Record<string, unknown>;
@@ -162,6 +133,42 @@ export function checkNewAgent(input: NewAgent): void {
     throw bad('avatarUrl must be an http(s) URL.');
 }
 
+/** Longest canned reply title, in UTF-16 code units. */
+export const CANNED_TITLE_MAX = 80;
+/** Longest canned reply body, in UTF-16 code units (the default message limit). */
+export const CANNED_BODY_MAX = 4_000;
+const SHORTCUT = /^\/[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/**
+ * Checks and normalizes the fields of a canned reply from a request body: the shortcut is trimmed and
+ * lower-cased and gets its leading `/`; title and body are trimmed. Throws `validation-failed`.
+ */
+export function checkCannedReply(input: Record<string, unknown>): CannedReplyInput {
+  const bad = (detail: string) => new BatonError('validation-failed', detail);
+  const { shortcut, title, body } = input;
+  if (typeof shortcut !== 'string') throw bad('shortcut must be a string such as "/refund".');
+  const short = shortcut.trim().toLowerCase();
+  const normalized = short.startsWith('/') ? short : `/${short}`;
+  if (!SHORTCUT.test(normalized))
+    throw bad('shortcut must be "/" and 1 to 32 letters, digits, "-" or "_", such as "/refund".');
+  if (typeof title !== 'string' || title.trim() === '' || title.length > CANNED_TITLE_MAX)
+    throw bad(`title must be 1 to ${CANNED_TITLE_MAX} characters.`);
+  if (typeof body !== 'string' || body.trim() === '' || body.length > CANNED_BODY_MAX)
+    throw bad(`body must be 1 to ${CANNED_BODY_MAX.toLocaleString('en')} characters.`);
+  return { shortcut: normalized, title: title.trim(), body: body.trim() };
+}
+
+function toCannedReply(row: Row): CannedReply {
+  return {
+    id: row.id as string,
+    shortcut: row.shortcut as string,
+    title: row.title as string,
+    body: row.body as string,
+    createdAt: row.created_at as string,
+    updatedAt: row.updated_at as string,
+  };
+}
+
 /** Creates the agent store over the SQL client the conversation store uses (migrated by it). */
 export function createSqlAgentStore(client: SqlClient): AgentStore {
   const one = async (sql: string, params: readonly unknown[]) => {
@@ -196,6 +203,17 @@ export function createSqlAgentStore(client: SqlClient): AgentStore {
              WHERE m.conversation_id = h.conversation_id AND m.role = 'user'
              ORDER BY m.seq DESC LIMIT 1) AS preview
       FROM handoffs h JOIN conversations c ON c.id = h.conversation_id AND c.handoff_id = h.id`;
+
+  // The unique index decides, so two admins saving the same shortcut at once cannot both win.
+  async function uniqueShortcut<T>(shortcut: string, write: () => Promise<T>): Promise<T> {
+    try {
+      return await write();
+    } catch (error) {
+      if ((error as { code?: unknown }).code === '23505')
+        throw new BatonError('validation-failed', `Another canned reply uses the shortcut ${shortcut}.`);
+      throw error;
+    }
+  }
 
   return {
     async createAgent(input) {
@@ -340,6 +358,43 @@ export function createSqlAgentStore(client: SqlClient): AgentStore {
         ...(row.language != null && { language: row.language as string }),
         priority: Number(row.priority),
       };
+    },
+
+    async listCannedReplies() {
+      const rows = await client.query<Row>('SELECT * FROM canned_replies ORDER BY shortcut');
+      return rows.map(toCannedReply);
+    },
+
+    async createCannedReply(input) {
+      const reply = checkCannedReply({ ...input });
+      const now = new Date().toISOString();
+      const id = `cr_${uuidv7().replaceAll('-', '')}`;
+      const [row] = await uniqueShortcut(reply.shortcut, () =>
+        client.query<Row>(
+          `INSERT INTO canned_replies (id, shortcut, title, body, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $5) RETURNING *`,
+          [id, reply.shortcut, reply.title, reply.body, now],
+        ),
+      );
+      return toCannedReply(row!);
+    },
+
+    async updateCannedReply(id, input) {
+      const reply = checkCannedReply({ ...input });
+      const [row] = await uniqueShortcut(reply.shortcut, () =>
+        client.query<Row>(
+          `UPDATE canned_replies SET shortcut = $2, title = $3, body = $4, updated_at = $5
+            WHERE id = $1 RETURNING *`,
+          [id, reply.shortcut, reply.title, reply.body, new Date().toISOString()],
+        ),
+      );
+      if (!row) throw new BatonError('not-found', `No canned reply ${id}.`);
+      return toCannedReply(row);
+    },
+
+    async deleteCannedReply(id) {
+      const rows = await client.query('DELETE FROM canned_replies WHERE id = $1 RETURNING id', [id]);
+      if (rows.length === 0) throw new BatonError('not-found', `No canned reply ${id}.`);
     },
 
     async saveWrapup(input) {

@@ -1,30 +1,18 @@
 import { encodeSseComment } from '@baton-chat/protocol';
 import type { BatonEvent } from '@baton-chat/protocol';
+import type { AgentPresence, AgentStreamEvent } from '@baton-chat/protocol/agent';
 import type { ServerContext } from '../context.js';
 import { streamResponse } from '../http/http.js';
 import type { AgentRecord, WorkItem } from './agent-store.js';
 
-/** An agent as other agents see them (transfer targets, team presence). */
-export interface AgentPresence {
-  id: string;
-  name: string;
-  role: AgentRecord['role'];
-  status: AgentRecord['status'];
-  /** A console of this agent is connected (seen within the last minute). */
-  online: boolean;
-  /** Conversations assigned to or active with the agent. */
-  load: number;
-  maxConcurrent: number;
-  skills: string[];
-  languages: string[];
-  avatarUrl?: string;
-}
+export type { AgentPresence };
 
 const ONLINE_MS = 60_000;
 const encoder = new TextEncoder();
 
-function frame(event: string, data: unknown): string {
-  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+/** One SSE frame of the agent event stream: the wire type's `type` is the event name. */
+function frame({ type, data }: AgentStreamEvent): string {
+  return `event: ${type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
 interface AgentConnection {
@@ -132,7 +120,9 @@ export class AgentStreams {
     this.#connections.add(connection);
     this.#ctx.streams.add(connection.end);
     connection.write('retry: 2000\n\n');
-    connection.write(frame('hello', { agent, work, agents, serverTime: new Date().toISOString() }));
+    connection.write(
+      frame({ type: 'hello', data: { agent, work, agents, serverTime: new Date().toISOString() } }),
+    );
     this.#follow(connection, work);
     this.#start();
     return streamResponse(body);
@@ -154,7 +144,7 @@ export class AgentStreams {
     for (const id of wanted) {
       if (connection.subscriptions.has(id)) continue;
       const stop = this.#ctx.store.subscribe(id, (event: BatonEvent) =>
-        connection.write(frame('conversation', { conversationId: id, event })),
+        connection.write(frame({ type: 'conversation', data: { conversationId: id, event } })),
       );
       connection.subscriptions.set(id, stop);
     }
@@ -188,14 +178,14 @@ export class AgentStreams {
         this.#work = work;
         for (const c of this.#connections) {
           this.#follow(c, work);
-          c.write(frame('work', { items: work }));
+          c.write(frame({ type: 'work', data: { items: work } }));
         }
       }
       const agents = await this.presence(work);
       const agentsJson = JSON.stringify(agents);
       if (agentsJson !== this.#agentsJson) {
         this.#agentsJson = agentsJson;
-        for (const c of this.#connections) c.write(frame('agents', { agents }));
+        for (const c of this.#connections) c.write(frame({ type: 'agents', data: { agents } }));
       }
     } catch (error) {
       this.#ctx.log('agent streams: could not read the open work', error);

@@ -1,5 +1,6 @@
 import { isTerminalHandoff, uuidv7 } from '@baton-chat/protocol';
 import type { HandoffOutcome, HandoffSnapshot, Message } from '@baton-chat/protocol';
+import type { TransferTarget } from '@baton-chat/protocol/agent';
 import type { ServerContext } from '../context.js';
 import { BatonError } from '../errors.js';
 import { applyHandoff, queueInfoFor } from '../handoffs.js';
@@ -133,8 +134,7 @@ async function requeue(
     : applyHandoff(tx, handoff, { type: 'requeue', queue, at });
 }
 
-/** What a transfer aims at: one agent, or the queue of a skill and language. */
-export type TransferTarget = { agentId: string } | { skill?: string; language?: string };
+export type { TransferTarget };
 
 /**
  * Hands an active conversation on: to another agent (`assigned`, they accept it) or back to a queue

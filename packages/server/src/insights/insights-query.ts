@@ -1,44 +1,14 @@
+import type { DurationStats, InsightsReport } from '@baton-chat/protocol/agent';
 import { asksForHuman } from '../analysis/index.js';
 import type { SqlExecutor } from '../store/sql-client.js';
 import type { DayRange } from './date-range.js';
 import {
   groupSimilarQuestions,
-  type QuestionGroup,
   type UnansweredQuestion,
   type UnansweredSignal,
 } from './similar-questions.js';
 
-/** Percentiles of a duration, in seconds (one decimal); null when there is nothing to measure. */
-export interface DurationStats {
-  count: number;
-  p50: number | null;
-  p90: number | null;
-}
-
-/** Everything the insights view shows for one range of days. */
-export interface InsightsReport {
-  range: { from: string; to: string };
-  generatedAt: string;
-  /** Conversations started in the range. */
-  conversations: number;
-  unanswered: { questions: number; groups: QuestionGroup[] };
-  /** Handoffs requested in conversations of the range, per reason, most first. */
-  escalations: { total: number; reasons: { reason: string; count: number }[] };
-  /** The newest CSAT score of each rated conversation. */
-  csat: { count: number; average: number | null; distribution: [number, number, number, number, number] };
-  /** From the handoff request to the first agent message of that handoff. */
-  firstResponse: DurationStats;
-  /** From the handoff request to the first agent accepting it. */
-  waitToHuman: DurationStats;
-  /**
-   * `human`: a handoff ended `resolved`; `inProgress`: open and either waiting for or with a person,
-   * or active within the idle time; `bot`: closed or idle without a handoff (cancelled requests
-   * aside); `unresolved`: the rest (failed or abandoned handoffs, returned to the bot and left).
-   */
-  resolution: { total: number; bot: number; human: number; inProgress: number; unresolved: number };
-  /** Conversations started per ISO weekday (row 0 = Monday) and hour (column 0 = 00:00-00:59), UTC. */
-  volume: { byWeekdayHour: number[][] };
-}
+export type { DurationStats, InsightsReport };
 
 /** One conversation as exported for training: one JSON line. */
 export interface ExportedConversation {

@@ -1,33 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { KbArticle, KbArticleListing, KbBrokenArticle } from '@baton-chat/protocol/agent';
 import { parseArticle } from '../bots/kb/article.js';
 import { BatonError } from '../errors.js';
 
 /** An article file as the KB editor lists it. */
-export interface ArticleListing {
-  slug: string;
-  title: string;
-  category: string;
-  locale: string;
-  /** Path relative to the knowledge-base folder, `/`-separated. */
-  file: string;
-}
-
+export type ArticleListing = KbArticleListing;
 /** A file of the folder that does not parse; listed so an admin can see what to fix. */
-export interface BrokenArticle {
-  file: string;
-  error: string;
-}
-
+export type BrokenArticle = KbBrokenArticle;
 /** One article with its source, as the editor reads and writes it. */
-export interface ArticleSource extends ArticleListing {
-  tags: string[];
-  /** The whole file: front matter and markdown. */
-  markdown: string;
-  /** A hash of `markdown`; send it back when saving so an edit made meanwhile is not overwritten. */
-  version: string;
-}
+export type ArticleSource = KbArticle;
 
 const SLUG = /^[a-z0-9]+(?:[-/][a-z0-9]+)*$/;
 const versionOf = (markdown: string) => createHash('sha256').update(markdown).digest('hex').slice(0, 16);

@@ -1,7 +1,7 @@
+import type { QuestionGroup, UnansweredSignal } from '@baton-chat/protocol/agent';
 import { contentTokens, tokenJaccard } from '../analysis/frustration-cues.js';
 
-/** Why a customer question counts as unanswered. */
-export type UnansweredSignal = 'low_confidence' | 'thumbs_down' | 'escalation';
+export type { QuestionGroup, UnansweredSignal };
 
 /** One customer question the bot did not answer well. */
 export interface UnansweredQuestion {
@@ -15,24 +15,6 @@ export interface UnansweredQuestion {
   /** The bot's confidence in its answer to it, when the bot answered with one. */
   confidence?: number;
   signals: readonly UnansweredSignal[];
-}
-
-/** Similar unanswered questions, grouped. */
-export interface QuestionGroup {
-  /** How many questions the group holds. */
-  count: number;
-  /** The most frequent wording (the newest one on a tie). */
-  example: string;
-  /** Up to three other wordings, newest first. */
-  variants: string[];
-  /** Average of the bot's answer confidences in the group (2 decimals); null when none was known. */
-  confidence: number | null;
-  /** How many of the questions had each signal. */
-  signals: Record<UnansweredSignal, number>;
-  /** Up to five conversations the questions come from, newest first. */
-  conversationIds: string[];
-  /** When the newest question was asked. */
-  lastAt: string;
 }
 
 /** Two questions are grouped when the Jaccard of their content words is at least this. */

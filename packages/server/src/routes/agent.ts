@@ -1,9 +1,10 @@
 import type { Context, Hono } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { HEADERS, isUuid } from '@baton-chat/protocol';
-import type { Message } from '@baton-chat/protocol';
+import type { ContextPackage, Message } from '@baton-chat/protocol';
+import type { ConversationDetail, KbHit } from '@baton-chat/protocol/agent';
 import { createHash } from 'node:crypto';
-import type { AgentRecord, AgentStatus } from '../agents/agent-store.js';
+import { checkCannedReply, type AgentRecord, type AgentStatus } from '../agents/agent-store.js';
 import type { AgentStreams } from '../agents/agent-stream.js';
 import {
   agentMessage,
@@ -19,7 +20,7 @@ import { BatonError } from '../errors.js';
 import { cursorValue, invalid, isId, json, noContent, optionalString, readJsonBody } from '../http/http.js';
 import { RateLimiter, type RateLimit } from '../http/rate-limit.js';
 import type { InsightsSource } from '../insights/insights-query.js';
-import { mountInsights } from './insights.js';
+import { mountInsights, type AgentRoute } from './insights.js';
 
 /** Name of the console's session cookie. */
 export const SESSION_COOKIE = 'baton_agent';
@@ -47,7 +48,7 @@ export interface AgentApiOptions {
   /** Insights and the training export (see routes/insights.ts). */
   insights?: InsightsSource;
   /** Builds the context package of a conversation for the console. */
-  context?: (conversationId: string) => Promise<unknown>;
+  context?: (conversationId: string) => Promise<ContextPackage | null>;
 }
 
 type AgentHandler = (c: Context, agent: AgentRecord) => Response | Promise<Response>;
@@ -115,15 +116,10 @@ export function mountAgentApi(
     return agent;
   }
 
-  /** One agent route: session, CSRF check on POST, role, rate limit. */
-  const route = (
-    method: 'GET' | 'POST',
-    path: string,
-    handler: AgentHandler,
-    rules: { admin?: boolean } = {},
-  ) => {
+  /** One agent route: session, CSRF check on writes, role, rate limit. */
+  const route: AgentRoute = (method, path, handler: AgentHandler, rules = {}) => {
     const run = async (c: Context) => {
-      if (method === 'POST') checkSameOrigin(c, options.consoleOrigins);
+      if (method !== 'GET') checkSameOrigin(c, options.consoleOrigins);
       const agent = await sessionOf(c);
       if (rules.admin && agent.role !== 'admin')
         throw new BatonError('forbidden', 'Only an admin may do this.');
@@ -134,8 +130,7 @@ export function mountAgentApi(
         });
       return handler(c, agent);
     };
-    if (method === 'GET') app.get(path, run);
-    else app.post(path, run);
+    app.on(method, path, run);
   };
 
   const conversationId = (c: Context): string => {
@@ -228,10 +223,48 @@ export function mountAgentApi(
     if (q.trim() === '' || q.length > 500) throw invalid('q must be 1 to 500 characters.');
     if (!options.knowledgeBase) return json(200, { hits: [] });
     const result = options.knowledgeBase.search(q, locale);
-    return json(200, {
-      hits: result.hits.slice(0, 8).map((h) => ({ title: h.title, url: h.url, snippet: h.snippet })),
-    });
+    const hits: KbHit[] = result.hits
+      .slice(0, 8)
+      .map((h) => ({ title: h.title, url: h.url, snippet: h.snippet }));
+    return json(200, { hits });
   });
+
+  route('GET', '/v1/agent/canned-replies', async () =>
+    json(200, { replies: await agents.listCannedReplies() }, { 'cache-control': 'no-store' }),
+  );
+
+  route(
+    'POST',
+    '/v1/agent/canned-replies',
+    async (c) => json(201, { reply: await agents.createCannedReply(checkCannedReply(await body(c))) }),
+    { admin: true },
+  );
+
+  const cannedId = (c: Context): string => {
+    const id = c.req.param('id') ?? '';
+    if (!isId(id)) throw new BatonError('not-found', 'No such canned reply.');
+    return id;
+  };
+
+  route(
+    'PUT',
+    '/v1/agent/canned-replies/:id',
+    async (c) =>
+      json(200, {
+        reply: await agents.updateCannedReply(cannedId(c), checkCannedReply(await body(c))),
+      }),
+    { admin: true },
+  );
+
+  route(
+    'DELETE',
+    '/v1/agent/canned-replies/:id',
+    async (c) => {
+      await agents.deleteCannedReply(cannedId(c));
+      return noContent();
+    },
+    { admin: true },
+  );
 
   route('GET', '/v1/agent/work', async () => json(200, { items: await agents.openWork() }));
 
@@ -252,7 +285,7 @@ export function mountAgentApi(
       earlier:
         conversation.user.id !== null ? await agents.earlierConversations(conversation.user.id, id) : [],
       ...(options.context && { context: await options.context(id) }),
-    });
+    } satisfies ConversationDetail);
   });
 
   route('GET', '/v1/agent/conversations/:id/messages', async (c) => {

@@ -6,9 +6,9 @@ import { parseDayRange } from '../insights/date-range.js';
 import type { InsightsSource } from '../insights/insights-query.js';
 import { checkSlug, listArticles, readArticle, writeArticle } from '../insights/kb-articles.js';
 
-/** The agent API's route helper: session, CSRF check on POST, `admin` role, rate limit. */
+/** The agent API's route helper: session, CSRF check on writes (all but GET), `admin` role, rate limit. */
 export type AgentRoute = (
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE',
   path: string,
   handler: (c: Context, agent: AgentRecord) => Response | Promise<Response>,
   rules?: { admin?: boolean },

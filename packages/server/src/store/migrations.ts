@@ -138,6 +138,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX conversations_by_user ON conversations (user_id)
     `,
   },
+  {
+    version: 3,
+    name: 'canned replies',
+    sql: `
+      CREATE TABLE canned_replies (
+        id TEXT PRIMARY KEY,
+        shortcut TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      )
+    `,
+  },
 ];
 
 /**

@@ -1,39 +1,18 @@
 import type {
   BatonEvent,
-  Control,
-  ConversationStatus,
   DurableEvent,
   DurableEventType,
   EphemeralEvent,
   EventDataMap,
   HandoffSnapshot,
   Message,
-  SessionInfo,
 } from '@baton-chat/protocol';
+import type { ConversationInfo } from '@baton-chat/protocol/agent';
 
 /** The stored state of one conversation (the projection of its log plus what create recorded). */
-export interface ConversationRecord {
-  id: string;
+export interface ConversationRecord extends ConversationInfo {
   /** SHA-256 hex of the bearer token; the token itself is never stored. */
   tokenHash: string;
-  status: ConversationStatus;
-  control: Control;
-  controlVersion: number;
-  lastSeq: number;
-  oldestSeq: number;
-  /** Id of the newest handoff, or null when none was ever requested. */
-  handoffId: string | null;
-  user: {
-    id: string | null;
-    verified: boolean;
-    name?: string;
-    email?: string;
-    attributes?: Record<string, string | number | boolean>;
-  };
-  locale?: string;
-  session?: SessionInfo;
-  metadata?: Record<string, unknown>;
-  createdAt: string;
 }
 
 /** What `createConversation` needs. */
