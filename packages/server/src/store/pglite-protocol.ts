@@ -1,3 +1,4 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { ProcedureName } from './procedures.js';
 
 /**
@@ -32,6 +33,12 @@ export type WorkerReply =
 /** The worker's start-up data (`workerData`). */
 export interface WorkerStart {
   dataDir: string;
+  /**
+   * Statements inside a transaction are answered on this port, and `signal[0]` is incremented and
+   * notified after each answer: the server thread waits for them synchronously (see createPgliteClient).
+   */
+  syncPort: MessagePort;
+  signal: Int32Array;
 }
 
 /** Copies what callers may look at from a thrown value into something structured-clone keeps. */

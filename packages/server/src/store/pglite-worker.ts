@@ -12,7 +12,7 @@ import { toWorkerError, type WorkerReply, type WorkerRequest, type WorkerStart }
 const port = parentPort;
 if (!port) throw new Error('pglite-worker.js runs as a worker thread, started by createPgliteClient().');
 
-const { dataDir } = workerData as WorkerStart;
+const { dataDir, syncPort, signal } = workerData as WorkerStart;
 
 /** Open transactions by id, each waiting for its `end` request. */
 const open = new Map<number, { tx: Transaction; end: (requestId: number, commit: boolean) => void }>();
@@ -22,6 +22,12 @@ let running = false;
 
 function reply(message: WorkerReply): void {
   port!.postMessage(message);
+}
+
+function syncReply(message: WorkerReply): void {
+  syncPort.postMessage(message);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
 }
 
 function answer(id: number, work: () => Promise<unknown>): Promise<void> {
@@ -124,12 +130,13 @@ async function main(): Promise<void> {
       case 'tx': {
         const entry = open.get(request.tx);
         if (!entry) {
-          reply({ id: request.id, ok: false, error: { name: 'Error', message: 'No such transaction.' } });
+          syncReply({ id: request.id, ok: false, error: { name: 'Error', message: 'No such transaction.' } });
           return;
         }
-        void answer(
-          request.id,
-          async () => (await entry.tx.query(request.text, request.params as unknown[])).rows,
+        // The server thread is blocked until this answer: reply on the sync port, then wake it.
+        entry.tx.query(request.text, request.params as unknown[]).then(
+          (result) => syncReply({ id: request.id, ok: true, value: result.rows }),
+          (error: unknown) => syncReply({ id: request.id, ok: false, error: toWorkerError(error) }),
         );
         return;
       }

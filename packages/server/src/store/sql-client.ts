@@ -1,6 +1,6 @@
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type Transferable } from 'node:worker_threads';
 import pg from 'pg';
 import {
   fromWorkerError,
@@ -66,7 +66,12 @@ export interface SqlClient extends SqlExecutor {
  * messages; `high` priority transactions go before queued `normal` work.
  */
 export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
-  const worker = startWorker({ dataDir });
+  // Statements inside a transaction are answered synchronously: the connection is held for the caller
+  // meanwhile, so waiting for this thread's event loop to come round would hold it idle for longer than
+  // the statement takes (ADR 0018).
+  const { port1: syncPort, port2: workerSyncPort } = new MessageChannel();
+  const signal = new Int32Array(new SharedArrayBuffer(4));
+  const worker = startWorker({ dataDir, syncPort: workerSyncPort, signal }, [workerSyncPort]);
   const pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   let nextId = 1;
   let failure: Error | undefined;
@@ -109,6 +114,33 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
     throw error;
   }
 
+  /** Runs one statement of an open transaction, waiting for the worker's answer without yielding. */
+  function txQuery<R>(tx: number, text: string, params: readonly unknown[]): Promise<R[]> {
+    if (failure) return Promise.reject(failure);
+    const id = nextId++;
+    worker.postMessage({ op: 'tx', id, tx, text, params } satisfies WorkerRequest);
+    const deadline = performance.now() + SYNC_TIMEOUT_MS;
+    for (;;) {
+      // The worker posts the answer, then counts it in `signal[0]`: read the count first, so an answer
+      // posted after an empty read still wakes the wait below.
+      const seen = Atomics.load(signal, 0);
+      const received = receiveMessageOnPort(syncPort)?.message as WorkerReply | undefined;
+      if (received && !('ready' in received) && received.id === id) {
+        return received.ok
+          ? Promise.resolve(received.value as R[])
+          : Promise.reject(fromWorkerError(received.error));
+      }
+      if (received) continue; // an answer to a statement that gave up waiting: not ours
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        fail(new Error(`The PGlite worker did not answer a statement within ${SYNC_TIMEOUT_MS / 1000} s.`));
+        void worker.terminate();
+        return Promise.reject(failure!);
+      }
+      Atomics.wait(signal, 0, seen, Math.min(left, 100));
+    }
+  }
+
   type Request = DistributiveOmit<WorkerRequest, 'id'>;
   function call<T>(request: Request): Promise<T> {
     if (failure) return Promise.reject(failure);
@@ -130,8 +162,7 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
       let result: T;
       try {
         result = await fn({
-          query: <R>(text: string, params: readonly unknown[] = []) =>
-            call<R[]>({ op: 'tx', tx, text, params }),
+          query: <R>(text: string, params: readonly unknown[] = []) => txQuery<R>(tx, text, params),
         });
       } catch (error) {
         await call({ op: 'end', tx, commit: false }).catch(() => undefined);
@@ -160,16 +191,19 @@ export async function createPgliteClient(dataDir: string): Promise<SqlClient> {
   };
 }
 
+/** How long a statement inside a transaction may take before the worker counts as hung. */
+const SYNC_TIMEOUT_MS = 60_000;
+
 /** Starts pglite-worker.js (or .ts, when this module runs from TypeScript sources under tsx). */
-function startWorker(workerData: WorkerStart): Worker {
+function startWorker(workerData: WorkerStart, transferList: Transferable[]): Worker {
   const ext = extname(fileURLToPath(import.meta.url));
   const url = new URL(`./pglite-worker${ext}`, import.meta.url);
-  if (ext !== '.ts') return new Worker(url, { workerData });
+  if (ext !== '.ts') return new Worker(url, { workerData, transferList });
   // Loaders registered with `--import tsx` do not reach worker threads on Node 20, so from sources
   // (tests, development) the worker registers tsx itself before it imports the TypeScript file.
   const tsx = import.meta.resolve('tsx/esm/api');
   const boot = `import(${JSON.stringify(tsx)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(boot, { eval: true, workerData });
+  return new Worker(boot, { eval: true, workerData, transferList });
 }
 
 /** `Omit` applied to each member of a union. */
