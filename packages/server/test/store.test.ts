@@ -64,6 +64,38 @@ describe('the SQL store on PGlite', () => {
     assert.ok(ticks >= Math.floor(elapsed / 5 / 4), `${ticks} ticks in ${elapsed.toFixed(0)} ms`);
   });
 
+  it('keeps every answer with its statement when transactions, procedures and queries interleave', async () => {
+    await client.exec('CREATE TABLE n (k int PRIMARY KEY, v int NOT NULL)');
+    const work: Promise<unknown>[] = [];
+    for (let i = 0; i < 300; i++) {
+      if (i % 3 === 0) {
+        work.push(
+          client.transaction(async (sql) => {
+            await sql.query('INSERT INTO n VALUES ($1, $2)', [i, i * 2]);
+            await new Promise((resolve) => setImmediate(resolve));
+            const [row] = await sql.query<{ v: number; pad: string }>(
+              "SELECT v, repeat('x', 200000) AS pad FROM n WHERE k = $1",
+              [i],
+            );
+            assert.equal(row!.v, i * 2);
+            assert.equal(row!.pad.length, 200000);
+            return row!.v;
+          }),
+        );
+      } else {
+        const priority = i % 3 === 1 ? 'high' : 'normal';
+        work.push(
+          client
+            .query<{ x: number }>('SELECT $1::int + 1 AS x', [i], { priority })
+            .then(([row]) => assert.equal(row!.x, i + 1)),
+        );
+      }
+    }
+    await Promise.all(work);
+    const [count] = await client.query<{ c: number }>('SELECT count(*)::int AS c FROM n');
+    assert.equal(count!.c, 100);
+  });
+
   it('reports database errors with their code, rolls back failed transactions, and keeps working', async () => {
     await client.exec('CREATE TABLE t (k int PRIMARY KEY)');
     await client.query('INSERT INTO t VALUES (1)');
