@@ -44,6 +44,11 @@ export function fillPlaceholders(body: string, values: PlaceholderValues): Fille
   return { text, unfilled };
 }
 
+/** The first placeholder left in a draft (`{{customer.firstName}}`), which must not reach a customer. */
+export function firstPlaceholder(draft: string): string | undefined {
+  return new RegExp(PLACEHOLDER.source).exec(draft)?.[0];
+}
+
 /**
  * The filter typed after `/` when the composer holds nothing but a shortcut being typed (`/ref` ->
  * `ref`, `/` -> ''), else undefined: a `/` later in the text, or after a space, is just a slash.

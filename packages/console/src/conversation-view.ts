@@ -21,7 +21,7 @@ import type {
   KbHit,
   TransferTarget,
 } from '@baton-chat/protocol/agent';
-import { fillPlaceholders, filterCannedReplies, slashQuery } from './canned-replies.js';
+import { fillPlaceholders, filterCannedReplies, firstPlaceholder, slashQuery } from './canned-replies.js';
 
 /** How often "typing" is re-sent while the agent keeps typing, in ms. */
 const TYPING_RESEND_MS = 3_000;
@@ -483,6 +483,7 @@ export class BatonConsoleConversation extends LitElement {
     _canned: { state: true },
     _picker: { state: true },
     _cannedStatus: { state: true },
+    _composerNotice: { state: true },
   };
 
   /** The agent API client (set by the console app). */
@@ -513,6 +514,8 @@ export class BatonConsoleConversation extends LitElement {
   declare _canned: readonly CannedReply[];
   declare _picker: Picker | null;
   declare _cannedStatus: string;
+  /** Why the draft was not sent (a placeholder left in it), shown under the composer. */
+  declare _composerNotice: string;
 
   #loadToken = 0;
   #buffer: BatonEvent[] | undefined;
@@ -538,6 +541,7 @@ export class BatonConsoleConversation extends LitElement {
     this._canned = [];
     this._picker = null;
     this._cannedStatus = '';
+    this._composerNotice = '';
   }
 
   /** Re-reads the conversation (after a reconnect, or after claiming it). Live events that arrive meanwhile are merged. */
@@ -687,6 +691,7 @@ export class BatonConsoleConversation extends LitElement {
 
   #onInput(e: Event): void {
     this._draft = (e.target as HTMLTextAreaElement).value;
+    if (this._composerNotice && !firstPlaceholder(this._draft)) this._composerNotice = '';
     this.#followSlash();
     if (!this.#canWrite || !this.api) return;
     const id = this.conversationId;
@@ -731,6 +736,14 @@ export class BatonConsoleConversation extends LitElement {
   async #send(retry?: PendingSend): Promise<void> {
     const text = retry?.text ?? this._draft.trim();
     if (!text || !this.api || !this._state) return;
+    const placeholder = retry ? undefined : firstPlaceholder(text);
+    if (placeholder) {
+      // A canned reply's placeholder with no value (an anonymous customer): never send it as written.
+      this._composerNotice = `Replace ${placeholder} before sending: the customer would see it as written.`;
+      this.#selectInComposer(placeholder);
+      return;
+    }
+    this._composerNotice = '';
     const pending: PendingSend = { clientMessageId: retry?.clientMessageId ?? uuidv7(), text };
     if (!retry) this._draft = '';
     this._pending = [...this._pending.filter((p) => p.clientMessageId !== pending.clientMessageId), pending];
@@ -765,6 +778,15 @@ export class BatonConsoleConversation extends LitElement {
       this._state = addOlder(this._state, page.messages);
       this._hasMore = page.hasMore;
     });
+  }
+
+  /** Focuses the composer with the first `text` in it selected, so typing replaces it. */
+  #selectInComposer(text: string): void {
+    const area = this.renderRoot.querySelector<HTMLTextAreaElement>('textarea#composer');
+    if (!area) return;
+    area.focus();
+    const at = area.value.indexOf(text);
+    if (at >= 0) area.setSelectionRange(at, at + text.length);
   }
 
   /** Adds `text` to the composer after what is there; then selects `select` in it, or puts the caret last. */
@@ -1088,6 +1110,7 @@ export class BatonConsoleConversation extends LitElement {
             </button>
             <button class="primary" type="submit" ?disabled=${this._draft.trim() === ''}>Send</button>
           </div>
+          ${this._composerNotice ? html`<p class="error" role="alert">${this._composerNotice}</p>` : nothing}
           <p id="composer-hint" class="hint muted">
             <kbd>Enter</kbd> sends, <kbd>Shift</kbd>+<kbd>Enter</kbd> adds a line, <kbd>/</kbd> first finds a
             canned reply.

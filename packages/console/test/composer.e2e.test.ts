@@ -268,6 +268,27 @@ describe('console transcript and composer in Chromium', () => {
     );
     assert.equal((sent as { data: { text: string } }).data.text, `${filled}\n\n${greeting}`);
     assert.equal(sentByAgent(), before + 1);
+
+    // A placeholder with no value (an anonymous customer's name) is never sent as written.
+    await composer.fill('Hi {{customer.firstName}}, one more thing.');
+    await composer.press('Enter');
+    await ana
+      .getByRole('alert')
+      .filter({ hasText: 'Replace {{customer.firstName}} before sending' })
+      .waitFor();
+    await sleep(400);
+    assert.equal(sentByAgent(), before + 1, 'the placeholder was not sent');
+    assert.equal(
+      await composer.evaluate((el: HTMLTextAreaElement) =>
+        el.value.slice(el.selectionStart, el.selectionEnd),
+      ),
+      '{{customer.firstName}}',
+      'the placeholder is selected, so typing replaces it',
+    );
+    await composer.pressSequentially('Lena');
+    await ana.getByRole('alert').filter({ hasText: 'Replace' }).waitFor({ state: 'detached' });
+    await composer.press('Enter');
+    await lena.waitFor((e) => e.type === 'message.created' && e.data.text === 'Hi Lena, one more thing.');
     assert.deepEqual(problems, []);
     await context.close();
   });
