@@ -179,6 +179,29 @@ function exampleBackendPlugin() {
   };
 }
 
+// Browser tests that need what only the DevTools protocol can do send these commands (executeServerCommand):
+// - `baton-page-scale` `{ scale }`: zooms the page like a pinch, so the visual viewport is smaller than the
+//   layout viewport, as when an on-screen keyboard is open;
+// - `baton-wheel` `{ x, y, deltaY }`: a real mouse wheel at (x, y), which scrolls what a user's would.
+function devtoolsCommandsPlugin() {
+  return {
+    name: 'baton-devtools-commands',
+    async executeCommand({ command, payload, session }) {
+      if (command !== 'baton-page-scale' && command !== 'baton-wheel') return undefined;
+      const page = session.browser.getPage(session.id);
+      if (command === 'baton-wheel') {
+        await page.mouse.move(payload.x, payload.y);
+        await page.mouse.wheel({ deltaY: payload.deltaY });
+        return true;
+      }
+      const cdp = await page.createCDPSession();
+      await cdp.send('Emulation.setPageScaleFactor', { pageScaleFactor: payload.scale });
+      await cdp.detach();
+      return true;
+    },
+  };
+}
+
 export default {
   files: ['packages/*/test/browser/**/*.test.ts'],
   nodeResolve: true,
@@ -201,5 +224,10 @@ export default {
       },
     }),
   ],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022' }), sharedCorporaPlugin(), exampleBackendPlugin()],
+  plugins: [
+    esbuildPlugin({ ts: true, target: 'es2022' }),
+    sharedCorporaPlugin(),
+    exampleBackendPlugin(),
+    devtoolsCommandsPlugin(),
+  ],
 };

@@ -34,6 +34,23 @@ const WAITING: ReadonlySet<HandoffState> = new Set(['requested', 'queued', 'assi
 // Within this many pixels of the end, the thread counts as read to the bottom and follows new content.
 const STICK_PX = 48;
 const ANNOUNCE_MAX_CHARS = 600;
+// A history arriving at once (restored, or a new conversation) renders its newest WINDOW messages; older
+// ones come in WINDOW at a time as the user scrolls up or asks for them.
+const WINDOW = 30;
+// Where the floating panel becomes full-screen (the same breakpoint as in styles.ts).
+const SMALL_SCREEN = '(max-width: 639.98px)';
+
+// Surveys answered and leave-a-message forms sent (`csat:<id>`, `form:<id>`), remembered across reloads: the
+// conversation comes back from IndexedDB, its survey must not. The newest 50, in localStorage.
+const DONE_KEY = 'baton-chat:done';
+const storedDone = (): string[] => {
+  try {
+    return JSON.parse(localStorage.getItem(DONE_KEY) ?? '[]') as string[];
+  } catch {
+    // No storage (Node, a sandboxed frame, storage blocked): remembered for this page only.
+    return [];
+  }
+};
 
 const initials = (name: string): string =>
   name
@@ -83,6 +100,7 @@ const safeHttpUrl = (value: string): string | undefined => {
  * @csspart close-button - The close button in the header (floating mode).
  * @csspart banner - The offline or error banner.
  * @csspart thread - The scrolling conversation (role=log).
+ * @csspart earlier-button - "Show earlier messages" at the top of a long restored history.
  * @csspart empty - The greeting shown in an empty conversation.
  * @csspart message - Every message row; also `message-user`, `message-bot`, `message-agent`, `message-system`.
  * @csspart author - The author line above a message.
@@ -203,7 +221,10 @@ export class BatonChat extends LitElement {
   declare _draft: string;
   /** @internal */
   declare _error: string;
-  /** @internal Keys of the leave-a-message forms sent and surveys answered (`form:<id>`, `csat:<id>`). */
+  /**
+   * @internal Keys of the leave-a-message forms sent and surveys answered (`form:<id>`, `csat:<id>`), also
+   * kept in localStorage so a reload does not ask again.
+   */
   declare _done: ReadonlySet<string>;
 
   readonly #controller = new ChatController(this);
@@ -222,7 +243,11 @@ export class BatonChat extends LitElement {
   #resizes: ResizeObserver | undefined;
   #autoTop = 0;
   #focused: Element | null = null;
-  #focusCard = false;
+  #focusTo = '';
+  #hidden = 0;
+  #count = 0;
+  #revealing = false;
+  #pageOverflow: string | undefined;
   #stickToBottom = true;
   #markReadQueued = false;
   #scrollQueued = false;
@@ -240,7 +265,7 @@ export class BatonChat extends LitElement {
     this.chatOptions = undefined;
     this._draft = '';
     this._error = '';
-    this._done = new Set();
+    this._done = new Set(storedDone());
   }
 
   /** A client of your own (see `@baton-chat/core`). It wins over `server`; you destroy it. */
@@ -289,6 +314,7 @@ export class BatonChat extends LitElement {
     super.connectedCallback();
     // A locale module imported later (or lazily) re-renders the widget in its language.
     this.#offLocale = onLocaleRegistered(() => this.requestUpdate());
+    for (const type of ['resize', 'scroll']) globalThis.visualViewport?.addEventListener(type, this.#fit);
     // The client is created in the first update, after the page had a chance to set chatOptions.
     this.requestUpdate();
   }
@@ -296,6 +322,8 @@ export class BatonChat extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.#offLocale?.();
+    for (const type of ['resize', 'scroll']) globalThis.visualViewport?.removeEventListener(type, this.#fit);
+    this.#fit();
     this.#dropOwnChat();
   }
 
@@ -310,6 +338,12 @@ export class BatonChat extends LitElement {
     this.#bind(changed.has('chatOptions') && changed.get('chatOptions') !== undefined);
     this.#track(this.snapshot);
     this.#focused = this.shadowRoot?.activeElement ?? null;
+    const n = this.snapshot.messages.length;
+    // Only the newest messages of a history that arrives at once are rendered first, so restoring
+    // 1,000 messages paints as fast as 30 (unless the user is reading further up).
+    if (n < this.#count || (n - this.#count > WINDOW && this.#stickToBottom))
+      this.#hidden = Math.max(0, n - WINDOW);
+    this.#count = n;
   }
 
   protected override firstUpdated(): void {
@@ -321,13 +355,15 @@ export class BatonChat extends LitElement {
     for (const e of this.renderRoot.querySelectorAll('.thread, .content')) this.#resizes.observe(e);
   }
 
-  protected override updated(): void {
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('open') || changed.has('mode')) this.#fit();
     // A control that had focus went away (the handoff button once an agent joined, a survey answered):
     // focus goes to the composer instead of falling back to the page.
-    // A form sent or a survey answered: its thanks line takes focus, in the same place.
-    if (this.#focusCard) this.renderRoot.querySelector<HTMLElement>('.card')?.focus();
+    // A form sent or a survey answered: its thanks line takes focus, in the same place; the thread does
+    // once "Show earlier messages" revealed the first message.
+    if (this.#focusTo) this.renderRoot.querySelector<HTMLElement>(this.#focusTo)?.focus();
     else if (this.#focused && !this.#focused.isConnected) this.#focusInput();
-    this.#focusCard = false;
+    this.#focusTo = '';
     if (this.#stickToBottom) this.#scheduleScroll();
     this.#flushAnnouncements();
     const chat = this.chat;
@@ -340,6 +376,27 @@ export class BatonChat extends LitElement {
       });
     }
   }
+
+  // The full-screen panel of a narrow screen follows the visual viewport, which the on-screen keyboard
+  // shrinks (the layout viewport and 100dvh do not), so the composer stays above the keyboard; and the
+  // page behind it does not scroll while it is open.
+  #fit = (): void => {
+    const v = globalThis.visualViewport;
+    const panel = this.renderRoot.querySelector<HTMLElement>('.panel');
+    if (v && panel) {
+      panel.style.setProperty('--vvh', `${v.height}px`);
+      panel.style.setProperty('--vvt', `${v.offsetTop}px`);
+    }
+    const page = document.documentElement.style;
+    const full = this.isConnected && this.open && this.mode !== 'inline' && matchMedia(SMALL_SCREEN).matches;
+    if (full && this.#pageOverflow === undefined) {
+      this.#pageOverflow = page.overflow;
+      page.overflow = 'hidden';
+    } else if (!full && this.#pageOverflow !== undefined) {
+      page.overflow = this.#pageOverflow;
+      this.#pageOverflow = undefined;
+    }
+  };
 
   #visible(): boolean {
     return this.mode === 'inline' || this.open;
@@ -367,6 +424,7 @@ export class BatonChat extends LitElement {
     if (chat === this.#controller.chat) return;
     this.#controller.chat = chat;
     this.#primed = false;
+    this.#count = 0;
     this.#seen.clear();
     this.#handoffKey = '';
     const token = ++this.#primeToken;
@@ -533,6 +591,29 @@ export class BatonChat extends LitElement {
     // above the one we set (and not near the end) is.
     this.#stickToBottom =
       t.scrollTop >= this.#autoTop - 1 || t.scrollHeight - t.scrollTop - t.clientHeight < STICK_PX;
+    // Within a screen of the top, older messages come in before the user reaches them; not while the
+    // button has focus (tabbing to it scrolls it into view, and it should stay there).
+    if (this.#hidden && t.scrollTop < t.clientHeight && !this.renderRoot.querySelector('.earlier:focus'))
+      void this.#reveal();
+  }
+
+  // Renders the next older messages above the rendered ones, keeping what the user sees where it was.
+  async #reveal(): Promise<void> {
+    if (this.#revealing) return;
+    this.#revealing = true;
+    const first = this.renderRoot.querySelector('.msg')!;
+    const top = first.getBoundingClientRect().top;
+    this.#hidden = Math.max(0, this.#hidden - WINDOW);
+    if (!this.#hidden && this.renderRoot.querySelector('.earlier:focus')) this.#focusTo = '.thread';
+    this.requestUpdate();
+    await this.updateComplete;
+    const t = this.renderRoot.querySelector('.thread')!;
+    // The message can be gone (another conversation bound meanwhile): then there is nothing to keep.
+    const shift = first.isConnected ? first.getBoundingClientRect().top - top : 0;
+    t.scrollTop += shift;
+    this.#autoTop += shift;
+    this.#stickToBottom = t.scrollHeight - t.scrollTop - t.clientHeight < STICK_PX;
+    this.#revealing = false;
   }
 
   #stop(): void {
@@ -555,7 +636,12 @@ export class BatonChat extends LitElement {
 
   #done(key: string, thanks: string): void {
     this._done = new Set(this._done).add(key);
-    this.#focusCard = true;
+    try {
+      localStorage.setItem(DONE_KEY, JSON.stringify([...new Set([...storedDone(), key])].slice(-50)));
+    } catch {
+      // Full or blocked: remembered for this page only.
+    }
+    this.#focusTo = '.card';
     this.#pendingAnnouncements.push({ text: thanks });
   }
 
@@ -729,12 +815,19 @@ export class BatonChat extends LitElement {
     >
       <div class="content">
         ${
+          this.#hidden
+            ? html`<button part="earlier-button" class="earlier" @click=${() => void this.#reveal()}>
+                ${l.showEarlier}
+              </button>`
+            : nothing
+        }
+        ${
           s.messages.length === 0
             ? html`<div part="empty" class="empty">
                 <slot name="empty"><strong>${l.emptyTitle}</strong>${l.emptyBody}</slot>
               </div>`
             : repeat(
-                s.messages,
+                s.messages.slice(this.#hidden),
                 (m) => m.key,
                 // Messages are immutable: an unchanged one is skipped, so a token costs the same with a
                 // long history as with a short one.

@@ -95,6 +95,8 @@ export interface BatonLocale {
   csatHigh: string;
   error: string;
   thread: string;
+  /** The button at the top of a long restored history that renders older messages. */
+  showEarlier: string;
 }
 
 const minutes = (m: number): string => (m <= 1 ? 'about a minute' : `about ${m} minutes`);
@@ -169,6 +171,7 @@ export const en: BatonLocale = {
   csatHigh: 'Great',
   error: 'Something went wrong. Please try again.',
   thread: 'Conversation',
+  showEarlier: 'Show earlier messages',
 };
 
 interface LocaleRegistry {

@@ -107,7 +107,7 @@ export const styles = css`
   /* Launcher */
   .launcher {
     position: fixed;
-    inset-block-end: var(--baton-offset);
+    inset-block-end: calc(var(--baton-offset) + env(safe-area-inset-bottom, 0px));
     right: var(--baton-offset);
     z-index: var(--baton-z-index);
     width: var(--baton-launcher-size);
@@ -185,13 +185,14 @@ export const styles = css`
     }
   }
   @media (max-width: 639.98px) {
-    .panel.floating {
-      inset: 0;
+    /* Full screen, following the visual viewport (set from script) so the keyboard never covers the composer. */
+    :host([mode]) .panel.floating {
+      inset: var(--vvt, 0) 0 auto;
       width: 100%;
-      height: 100dvh;
+      height: var(--vvh, 100dvh);
       border-radius: 0;
       border: none;
-      padding-block-end: env(safe-area-inset-bottom);
+      padding: 0 env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left);
     }
     .launcher.is-open {
       display: none;
@@ -720,7 +721,8 @@ export const styles = css`
     justify-content: center;
     padding: 0 12px 8px;
   }
-  .stop {
+  .stop,
+  .earlier {
     display: inline-flex;
     align-items: center;
     gap: 6px;
@@ -731,6 +733,10 @@ export const styles = css`
     font-size: 13px;
     font-weight: 600;
     box-shadow: 0 1px 3px rgb(16 24 40 / 10%);
+  }
+  .earlier {
+    align-self: center;
+    color: var(--baton-accent);
   }
   .stop svg {
     width: 14px;
@@ -797,6 +803,7 @@ export const styles = css`
     .send,
     .suggestion,
     .stop,
+    .earlier,
     .action,
     #input {
       border: 1px solid CanvasText;

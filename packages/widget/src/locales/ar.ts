@@ -78,6 +78,7 @@ export const ar: BatonLocale = {
   csatHigh: 'ممتازة',
   error: 'حدث خطأ ما. يُرجى المحاولة مرة أخرى.',
   thread: 'المحادثة',
+  showEarlier: 'عرض الرسائل السابقة',
 };
 
 registerLocale(ar);

@@ -77,6 +77,7 @@ export const es: BatonLocale = {
   csatHigh: 'Excelente',
   error: 'Algo salió mal. Inténtalo de nuevo.',
   thread: 'Conversación',
+  showEarlier: 'Ver mensajes anteriores',
 };
 
 registerLocale(es);

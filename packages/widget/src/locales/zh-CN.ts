@@ -72,6 +72,7 @@ export const zhCN: BatonLocale = {
   csatHigh: '非常满意',
   error: '出错了，请重试。',
   thread: '对话',
+  showEarlier: '显示更早的消息',
 };
 
 registerLocale(zhCN);

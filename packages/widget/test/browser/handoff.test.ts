@@ -65,7 +65,11 @@ async function shiftTab(): Promise<void> {
   await sendKeys({ up: 'Shift' });
 }
 
-afterEach(() => el?.remove());
+afterEach(() => {
+  el?.remove();
+  // Answered surveys and sent forms are remembered across reloads; every test starts without them.
+  localStorage.removeItem('baton-chat:done');
+});
 
 describe('<baton-chat> handoff states', () => {
   it('announces joined, transferred, joined again and back to the bot once each, and shows them', async () => {
@@ -230,6 +234,48 @@ describe('<baton-chat> handoff states', () => {
   it('CSAT after the conversation was closed', async () => {
     await mount({ status: 'closed', conversationId: 'c1', messages: [message('bot', 'Bye!')] });
     expect(text($('[part=state]'))).to.equal('Conversation ended');
+    expect($('[part=csat]')).not.to.equal(null);
+  });
+
+  it('remembers across reloads that the survey was answered and the form sent', async () => {
+    // Messages first: a survey shows only while no message is newer than the handoff's last change.
+    const resolved = {
+      messages: [message('user', 'refund?'), message('agent', 'Done, refunded.')],
+      handoff: handoff('ended', { id: 'ho-rated', agent: ana, outcome: 'resolved' }),
+    };
+    await mount(resolved);
+    $$('[part=csat-button]')[4]!.click();
+    await el.updateComplete;
+    el.remove();
+    // A reload: a new element restoring the same conversation.
+    await mount(resolved);
+    expect(text($('[part=csat]')), 'survey asked again').to.equal('');
+    expect(text($('[part=notice]'))).to.equal('Thanks for the feedback');
+    el.remove();
+
+    const failed = {
+      messages: [message('user', 'a person please')],
+      handoff: handoff('failed', { id: 'ho-form', fallback: 'offline_form' }),
+    };
+    await mount(failed);
+    const form = $<HTMLFormElement>('[part=offline-form]')!;
+    form.querySelector('input')!.value = 'kim@example.com';
+    form.querySelector('textarea')!.value = 'Call me back';
+    form.requestSubmit();
+    await new Promise((r) => setTimeout(r));
+    await el.updateComplete;
+    expect(text($('[part=notice]'))).to.contain('We got your message');
+    el.remove();
+    await mount(failed);
+    expect(text($('[part=offline-form]')), 'form shown again').to.equal('');
+    expect(text($('[part=notice]'))).to.contain('We got your message');
+    el.remove();
+
+    // Another conversation's survey is still asked.
+    await mount({
+      ...resolved,
+      handoff: handoff('ended', { id: 'ho-other', agent: ana, outcome: 'resolved' }),
+    });
     expect($('[part=csat]')).not.to.equal(null);
   });
 
