@@ -33,6 +33,8 @@ export type WorkerReply =
 /** The worker's start-up data (`workerData`). */
 export interface WorkerStart {
   dataDir: string;
+  /** PGlite's WebAssembly, compiled once per process and shared by its workers. */
+  wasm?: { pglite: WebAssembly.Module; initdb: WebAssembly.Module };
   /**
    * Statements inside a transaction are answered on this port, and `signal[0]` is incremented and
    * notified after each answer: the server thread waits for them synchronously (see createPgliteClient).

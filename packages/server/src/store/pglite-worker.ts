@@ -12,7 +12,7 @@ import { toWorkerError, type WorkerReply, type WorkerRequest, type WorkerStart }
 const port = parentPort;
 if (!port) throw new Error('pglite-worker.js runs as a worker thread, started by createPgliteClient().');
 
-const { dataDir, syncPort, signal } = workerData as WorkerStart;
+const { dataDir, wasm, syncPort, signal } = workerData as WorkerStart;
 
 /** Open transactions by id, each waiting for its `end` request. */
 const open = new Map<number, { tx: Transaction; end: (requestId: number, commit: boolean) => void }>();
@@ -92,7 +92,10 @@ function begin(id: number, priority: 'normal' | 'high', db: PGlite): void {
 async function main(): Promise<void> {
   let db: PGlite;
   try {
-    db = await PGlite.create(dataDir);
+    db = await PGlite.create(
+      dataDir,
+      wasm ? { pgliteWasmModule: wasm.pglite, initdbWasmModule: wasm.initdb } : {},
+    );
   } catch (error) {
     reply({ id: 0, ready: true, error: toWorkerError(error) });
     return;
