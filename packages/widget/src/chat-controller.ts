@@ -4,7 +4,8 @@ import type { ReactiveController, ReactiveControllerHost } from 'lit';
 
 /**
  * Binds a core `Chat` to a Lit element: keeps `snapshot` current and asks the host to update on every
- * change, subscribed only while the host is connected.
+ * change, subscribed only while the host is connected. A change that only grows answers already
+ * streaming waits for the next frame, so tokens that arrive within one frame cost one render.
  */
 export class ChatController implements ReactiveController {
   /** The newest snapshot of the bound chat (an empty one when none is bound). */
@@ -13,6 +14,7 @@ export class ChatController implements ReactiveController {
   #chat: Chat | undefined;
   #unsubscribe: (() => void) | undefined;
   #connected = false;
+  #frame = 0;
 
   /** Attaches the controller to `host`; bind a chat by setting `chat`. */
   constructor(host: ReactiveControllerHost) {
@@ -51,9 +53,12 @@ export class ChatController implements ReactiveController {
     if (!chat || this.#unsubscribe) return;
     this.#unsubscribe = chat.subscribe(() => {
       const next = chat.getSnapshot();
-      if (next === this.snapshot) return;
+      const prev = this.snapshot;
+      if (next === prev) return;
       this.snapshot = next;
-      this.#host.requestUpdate();
+      if (onlyStreamed(prev, next)) {
+        this.#frame ||= requestAnimationFrame(() => this.#update());
+      } else this.#update();
     });
     const current = chat.getSnapshot();
     if (current !== this.snapshot) {
@@ -62,8 +67,33 @@ export class ChatController implements ReactiveController {
     }
   }
 
+  #update(): void {
+    cancelAnimationFrame(this.#frame);
+    this.#frame = 0;
+    this.#host.requestUpdate();
+  }
+
   #unbind(): void {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
+    // The newest snapshot is rendered now rather than a frame later that may never come.
+    if (this.#frame) this.#update();
   }
+}
+
+/** Whether `next` differs from `prev` only in the text of answers that were and still are streaming. */
+function onlyStreamed(prev: ChatSnapshot, next: ChatSnapshot): boolean {
+  for (const k in next) {
+    const key = k as keyof ChatSnapshot;
+    if (key !== 'messages' && key !== 'cursor' && next[key] !== prev[key]) return false;
+  }
+  const a = prev.messages;
+  const b = next.messages;
+  return (
+    a.length === b.length &&
+    b.every(
+      (m, i) =>
+        m === a[i] || (m.status === 'streaming' && a[i]!.status === 'streaming' && m.key === a[i]!.key),
+    )
+  );
 }

@@ -8,6 +8,7 @@ import {
 } from '@baton-chat/widget';
 import type { BatonChat } from '@baton-chat/widget';
 import { createFakeChat, message } from './fake-chat.js';
+import { frames } from './helpers.js';
 
 const fragment = (htmlText: string): HTMLElement => {
   const div = document.createElement('div');
@@ -166,10 +167,13 @@ describe('createMarkdownStream', () => {
     chat.set({ messages: [bot] });
     await el.updateComplete;
     chat.set({ messages: [{ ...bot, text: 'First paragraph.\n\nSecond' }] });
+    // Text added to a streaming answer is rendered at the next frame.
+    await frames(1);
     await el.updateComplete;
     const first = el.shadowRoot!.querySelector('.md p')!;
     expect(first.textContent).to.equal('First paragraph.');
     chat.set({ messages: [{ ...bot, text: 'First paragraph.\n\nSecond paragraph, longer.\n\nThird' }] });
+    await frames(1);
     await el.updateComplete;
     chat.set({
       messages: [
@@ -180,6 +184,40 @@ describe('createMarkdownStream', () => {
     const ps = el.shadowRoot!.querySelectorAll('.md p');
     expect(ps).to.have.length(3);
     expect(ps[0]).to.equal(first);
+    el.remove();
+  });
+
+  it('renders the tokens that arrive within one frame once, and a finished answer at once', async () => {
+    const chat = createFakeChat();
+    const el = document.createElement('baton-chat') as BatonChat;
+    el.mode = 'inline';
+    el.chat = chat;
+    document.body.append(el);
+    const bot = message('bot', 'The', { status: 'streaming' });
+    chat.set({ messages: [bot] });
+    await el.updateComplete;
+    await frames(1);
+    const text = () => el.shadowRoot!.querySelector('.md')!.textContent!.trim();
+    let renders = 0;
+    const counting = el as unknown as { updated(c: Map<string, unknown>): void };
+    const updated = counting.updated.bind(el);
+    counting.updated = (c) => {
+      renders++;
+      updated(c);
+    };
+    let sofar = 'The';
+    for (const word of [' parcel', ' left', ' the', ' warehouse']) {
+      sofar += word;
+      chat.set({ messages: [{ ...bot, text: sofar }] });
+      await Promise.resolve();
+    }
+    expect(text(), 'not before the frame').to.equal('The');
+    await frames(2);
+    expect(text()).to.equal('The parcel left the warehouse');
+    expect(renders).to.equal(1);
+    chat.set({ messages: [{ ...bot, text: `${sofar} today.`, status: 'complete' }] });
+    await el.updateComplete;
+    expect(text()).to.equal('The parcel left the warehouse today.');
     el.remove();
   });
 });
