@@ -497,6 +497,15 @@ let sendErrors = 0;
 // answers were streaming at once on average (the rest of the time a driver waits for its POST).
 let streamingMs = 0;
 let minHeldDuringStream = heldAfterOpen;
+// Sampled every 100 ms once every driver has started (after the first answer's length), until the
+// deadline: how many answers were streaming at that instant (POST answered, not yet complete everywhere).
+let streamingNow = 0;
+const streamingSamples = [];
+const rampEnd = streamStarted + (WORDS + 2) * ECHO_DELAY_MS;
+const sampleTimer = setInterval(() => {
+  const now = Date.now();
+  if (now >= rampEnd && now < deadline) streamingSamples.push(streamingNow);
+}, 100);
 const heldTimer = setInterval(() => {
   const held = listeners.reduce((n, l) => n + (l.open ? 1 : 0), 0);
   minHeldDuringStream = Math.min(minHeldDuringStream, held);
@@ -527,7 +536,10 @@ await Promise.all(
       recordPost(Date.now() - postedAt);
       conv.questions.push(text);
       n += 1;
-      if (await conv.waitCompleted(n, 30_000)) {
+      streamingNow += 1;
+      const completed = await conv.waitCompleted(n, 30_000);
+      streamingNow -= 1;
+      if (completed) {
         answersStreamed += 1;
         streamingMs += Date.now() - conv.sentAt.get(key);
       } else {
@@ -541,6 +553,12 @@ const streamSeconds = (Date.now() - streamStarted) / 1000;
 const cpuClient = process.cpuUsage(cpuClientBefore);
 loop.disable();
 clearInterval(heldTimer);
+clearInterval(sampleTimer);
+const sortedSamples = [...streamingSamples].sort((a, b) => a - b);
+const sampleAt = (q) =>
+  sortedSamples.length
+    ? sortedSamples[Math.min(sortedSamples.length - 1, Math.floor(q * sortedSamples.length))]
+    : 0;
 const statsStreamed = await serverStats();
 
 // --- drain and check: every listener reaches the conversation's last seq with identical transcripts ----
@@ -642,6 +660,7 @@ const result = {
     sendErrors,
     perSecond: answersStreamed / streamSeconds,
     streamingAtOnce: streamingMs / 1000 / streamSeconds,
+    streamingNow: { median: sampleAt(0.5), p10: sampleAt(0.1), max: sortedSamples.at(-1) ?? 0 },
   },
   events: {
     received: eventsReceived,
@@ -715,6 +734,11 @@ row(
   'answers streamed',
   `${answersStreamed} (${ANSWERS} drivers, ${result.answers.streamingAtOnce.toFixed(0)} streaming at once on average, ` +
     `${result.answers.perSecond.toFixed(1)}/s, ${answersTimedOut} timed out)`,
+);
+row(
+  'streaming at one instant',
+  `median ${result.answers.streamingNow.median}, p10 ${result.answers.streamingNow.p10}, max ` +
+    `${result.answers.streamingNow.max} (sampled every 100 ms after every driver started)`,
 );
 row('deltas received', `${deltasReceived} (${result.events.deltasPerSecond.toFixed(0)}/s)`);
 row('events lost', `${lost}`);

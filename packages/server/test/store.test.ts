@@ -267,6 +267,44 @@ describe('the SQL store on PGlite', () => {
     );
   });
 
+  it("runs a customer's send whole in the worker: message, turn and idempotent response, heard after commit", async () => {
+    const id = await newConversation(store);
+    const seen: BatonEvent[] = [];
+    const unsubscribe = store.subscribe(id, (e) => seen.push(e));
+    const key = '019a0000-0000-7000-8000-000000000001';
+    assert.equal((await store.claimIdempotency(id, key, 'h1')).state, 'claimed');
+    const input = { key, text: 'Where is my parcel?', priority: 0, idempotencyTtlMs: 60_000 };
+    const result = await store.inConversation('recordUserMessage', id, input);
+    assert.equal(result.closed, false);
+    if (result.closed) return;
+    assert.equal(result.message.text, 'Where is my parcel?');
+    assert.equal(result.message.clientMessageId, key);
+    assert.equal(result.turn?.replyTo, result.message.id);
+    assert.equal(result.conversation.lastSeq, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    unsubscribe();
+    assert.deepEqual(
+      seen.map((e) => [e.type, (e as DurableEvent).seq]),
+      [['message.created', 1]],
+    );
+    // The stored response is what a retry with the same key gets.
+    const replay = await store.claimIdempotency(id, key, 'h1');
+    assert.equal(replay.state, 'replay');
+    assert.deepEqual(replay.state === 'replay' && replay.response, result.response);
+    // A second send ends the first turn (never started: nothing written) and opens its own.
+    const second = await store.inConversation('recordUserMessage', id, {
+      ...input,
+      key: '019a0000-0000-7000-8000-000000000002',
+      text: 'Hello?',
+    });
+    assert.ok(!second.closed && second.turn && second.turn.id !== result.turn!.id);
+    assert.equal((await store.getConversation(id))?.lastSeq, 2);
+    await assert.rejects(
+      store.inConversation('recordUserMessage', 'cv_nope', input),
+      /No conversation cv_nope/,
+    );
+  });
+
   it('group-commits the deltas of many turns: contiguous seqs per conversation, stale turns refused', async () => {
     const ids = ['cv_a', 'cv_b', 'cv_c', 'cv_d'];
     const seen = new Map<string, BatonEvent[]>();

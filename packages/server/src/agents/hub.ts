@@ -1,15 +1,12 @@
-import { isTerminalHandoff, uuidv7 } from '@baton-chat/protocol';
+import { isTerminalHandoff } from '@baton-chat/protocol';
 import type { HandoffOutcome, HandoffSnapshot, Message } from '@baton-chat/protocol';
 import type { TransferTarget } from '@baton-chat/protocol/agent';
 import type { ServerContext } from '../context.js';
 import { BatonError } from '../errors.js';
 import { applyHandoff, queueInfoFor } from '../handoffs.js';
+import { newId } from '../ids.js';
 import type { ConversationTx, NewEvent } from '../store/store.js';
 import { agentRef, type AgentRecord } from './agent-store.js';
-
-function newId(prefix: string): string {
-  return `${prefix}_${uuidv7().replaceAll('-', '')}`;
-}
 
 /** 409 with the conversation's current control version and handoff, so the console can refresh. */
 function conflict(tx: ConversationTx, handoff: HandoffSnapshot | null, detail: string): BatonError {

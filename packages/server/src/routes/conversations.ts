@@ -7,7 +7,6 @@ import {
   hmacSha256Hex,
   isTerminalHandoff,
   isUuid,
-  uuidv7,
 } from '@baton-chat/protocol';
 import type {
   CancelTurnResponse,
@@ -20,8 +19,6 @@ import type {
   HandoffResponse,
   HandoffSnapshot,
   HistoryResponse,
-  Message,
-  SendMessageResponse,
   SessionInfo,
 } from '@baton-chat/protocol';
 import type { ServerContext } from '../context.js';
@@ -40,15 +37,13 @@ import {
   readJsonBody,
 } from '../http/http.js';
 import { decideAfter } from '../agents/escalation.js';
-import type { ConversationRecord, ConversationTx, TurnRecord } from '../store/store.js';
+import type { ConversationRecord, ConversationTx } from '../store/store.js';
 import { finishActiveTurn } from '../turns.js';
+import { newId } from '../ids.js';
+import { recordUserMessage, type UserMessageInput } from '../send-message.js';
 
 const SHORT = 256;
 const MAX_ATTRIBUTES = 50;
-
-function newId(prefix: string): string {
-  return `${prefix}_${uuidv7().replaceAll('-', '')}`;
-}
 
 /** Loads the conversation of the path (404 before 401) and checks the bearer token. */
 export async function loadConversation(ctx: ServerContext, c: Context): Promise<ConversationRecord> {
@@ -325,57 +320,31 @@ export async function send(ctx: ServerContext, c: Context): Promise<Response> {
     const decision = await decideAfter(ctx, conversation.id, text, conversation.locale);
     // One turn at a time: the running answer stops (its buffered text written) before the new message.
     await ctx.runner.interrupt(conversation.id);
-    const result = await ctx.store.withConversation(conversation.id, async (tx) => {
-      if (tx.conversation.status === 'closed') throw closedError();
-      await finishActiveTurn(tx, 'cancelled');
-      const c0 = tx.conversation;
-      const [created] = await tx.append([
-        {
-          type: 'message.created',
-          data: {
-            id: newId('msg'),
-            clientMessageId: key,
-            role: 'user',
-            author: {
-              role: 'user',
-              ...(c0.user.id !== null && { id: c0.user.id }),
-              ...(c0.user.name !== undefined && { name: c0.user.name }),
-            },
-            text,
-            createdAt: new Date().toISOString(),
-          },
-        },
-      ]);
-      const message = (await tx.getMessage((created!.data as { id: string }).id)) as Message;
-      let turn: TurnRecord | null = null;
-      if (decision && decision.priority > 0) await raisePriority(tx, decision.priority);
-      if (
-        tx.conversation.control === 'bot' &&
-        decision?.action === 'handoff' &&
-        !(decision.reason !== 'user_requested' && failedRecently(await tx.currentHandoff()))
-      ) {
-        // The analyzer hands over instead of letting the bot answer.
-        await openHandoff(ctx, tx, {
-          reason: decision.reason,
-          requestedBy: 'system',
-          routing: { priority: decision.priority },
-        });
-      } else if (tx.conversation.control === 'bot') {
-        turn = {
-          id: newId('turn'),
-          conversationId: c0.id,
-          messageId: newId('msg'),
-          replyTo: message.id,
-          status: 'pending',
-          controlVersion: tx.conversation.controlVersion,
-          updatedAtMs: Date.now(),
-        };
-        await tx.insertTurn(turn);
-      }
-      const response: SendMessageResponse = { message, turnId: turn?.id ?? null };
-      await tx.completeIdempotency(key, 201, response, ctx.idempotencyTtlMs);
-      return { response, turn, message, conversation: tx.conversation };
-    });
+    const input: UserMessageInput = {
+      key,
+      text,
+      priority: decision?.priority ?? 0,
+      idempotencyTtlMs: ctx.idempotencyTtlMs,
+    };
+    const result =
+      decision?.action === 'handoff'
+        ? await ctx.store.withConversation(conversation.id, (tx) =>
+            recordUserMessage(tx, input, async () => {
+              // The analyzer hands over instead of letting the bot answer (not again right after a
+              // handoff failed, unless the customer asked).
+              if (decision.reason !== 'user_requested' && failedRecently(await tx.currentHandoff()))
+                return false;
+              await openHandoff(ctx, tx, {
+                reason: decision.reason,
+                requestedBy: 'system',
+                routing: { priority: decision.priority },
+              });
+              return true;
+            }),
+          )
+        : // The common case needs nothing but the transaction: PGlite's worker runs it whole.
+          await ctx.store.inConversation('recordUserMessage', conversation.id, input);
+    if (result.closed) throw closedError();
     if (result.turn) ctx.runner.start(result.conversation, result.turn, result.message);
     if (decision && (decision.priority > 0 || decision.action === 'handoff')) void ctx.refreshQueue();
     return json(201, result.response);
@@ -573,17 +542,6 @@ async function openHandoff(
   await tx.setHandoffRouting(requested.id, input.routing);
   const queue = queueInfoFor(await tx.waitingHandoffs(), requested.id, input.routing, ctx.queue);
   return applyHandoff(tx, requested, { type: 'enqueue', queue, at: new Date().toISOString() });
-}
-
-/** Raises the priority of the conversation's waiting handoff (never lowers it). */
-async function raisePriority(tx: ConversationTx, priority: number): Promise<void> {
-  const waiting = (await tx.waitingHandoffs()).find((w) => w.conversationId === tx.conversation.id);
-  if (!waiting || waiting.priority >= priority) return;
-  await tx.setHandoffRouting(waiting.snapshot.id, {
-    ...(waiting.skill !== undefined && { skill: waiting.skill }),
-    ...(waiting.language !== undefined && { language: waiting.language }),
-    priority,
-  });
 }
 
 /** `POST .../handoff/{handoffId}/cancel`: leave the queue (or end an active handoff, back to the bot). */

@@ -8,6 +8,7 @@ import type {
   Message,
 } from '@baton-chat/protocol';
 import type { ConversationInfo } from '@baton-chat/protocol/agent';
+import type { ConversationBodyInput, ConversationBodyName, ConversationBodyOutput } from './procedures.js';
 
 /** The stored state of one conversation (the projection of its log plus what create recorded). */
 export interface ConversationRecord extends ConversationInfo {
@@ -137,6 +138,15 @@ export interface Store {
    * after commit and after the live fan-out was triggered. Rejects with `not-found` when unknown.
    */
   withConversation<T>(id: string, fn: (tx: ConversationTx) => Promise<T>): Promise<T>;
+  /**
+   * `withConversation` with a body registered in `CONVERSATION_BODIES` (procedures.ts) and plain-data input: on
+   * PGlite its worker thread runs the whole transaction, with no round trip per statement. For hot paths.
+   */
+  inConversation<N extends ConversationBodyName>(
+    name: N,
+    id: string,
+    input: ConversationBodyInput<N>,
+  ): Promise<ConversationBodyOutput<N>>;
   /** Appends a batch of events in its own transaction (convenience over `withConversation`). */
   append(conversationId: string, events: readonly NewEvent[]): Promise<DurableEvent[]>;
   /**
