@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '30' },
     words: { type: 'string', default: '30' },
     'echo-delay-ms': { type: 'string', default: '20' },
+    'delta-flush-ms': { type: 'string' },
     'database-url': { type: 'string' },
     out: { type: 'string', default: join(root, 'bench-results', 'server.json') },
     profile: { type: 'boolean', default: false },
@@ -42,6 +43,7 @@ if (args.help) {
   --duration S        seconds of the answer phase (default 30)
   --words W           words per question; the echo bot answers W+2 words (default 30)
   --echo-delay-ms D   echo bot pause between words (default 20)
+  --delta-flush-ms F  the server's deltaFlushMs (group commit interval; default the server's, 25)
   --database-url URL  PostgreSQL instead of PGlite in memory
   --out FILE          JSON results (default bench-results/server.json)
   --profile           run the server with --cpu-prof (profile under bench-results/profile/)
@@ -107,6 +109,7 @@ const child = fork(
       echoDelayMs: ECHO_DELAY_MS,
       escalation: args.escalation,
       stockEchoBot: args['echo-bot'],
+      ...(args['delta-flush-ms'] !== undefined && { deltaFlushMs: int('delta-flush-ms') }),
     }),
   ],
   {

@@ -16,6 +16,14 @@ const REPLAY_PAGE = 500;
 /** A client that stops reading while this much is queued is dropped; it resumes with its cursor. */
 const MAX_QUEUED_BYTES = 1 << 20;
 const encoder = new TextEncoder();
+/** Each live event's frame, encoded once for all the streams of its conversation. */
+const frames = new WeakMap<BatonEvent, Uint8Array>();
+
+function frameOf(event: BatonEvent): Uint8Array {
+  let frame = frames.get(event);
+  if (!frame) frames.set(event, (frame = encoder.encode(encodeEvent(event))));
+  return frame;
+}
 
 /**
  * `GET .../events` (section 8): subscribe, then `retry`, `hello`, the replay after the cursor, the
@@ -69,10 +77,10 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
       // Already closed or cancelled by the client.
     }
   };
-  const write = (frame: string) => {
+  const write = (frame: string | Uint8Array) => {
     if (ended) return;
     try {
-      controller.enqueue(encoder.encode(frame));
+      controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
     } catch {
       // The client went away and the body was cancelled under us.
       end();
@@ -141,7 +149,7 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
       if (event.seq <= sentUpTo) return;
       sentUpTo = event.seq;
     }
-    write(encodeEvent(event));
+    write(frameOf(event));
     if (event.type === 'conversation.updated' && event.data.status === 'closed') end();
   };
 
