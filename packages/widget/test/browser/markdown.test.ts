@@ -10,6 +10,16 @@ import type { BatonChat } from '@baton-chat/widget';
 import { createFakeChat, message } from './fake-chat.js';
 import { frames } from './helpers.js';
 
+/** An inline <baton-chat> on a scripted chat, in the page. */
+function mountInline() {
+  const chat = createFakeChat();
+  const el = document.createElement('baton-chat') as BatonChat;
+  el.mode = 'inline';
+  el.chat = chat;
+  document.body.append(el);
+  return { chat, el };
+}
+
 const fragment = (htmlText: string): HTMLElement => {
   const div = document.createElement('div');
   div.innerHTML = htmlText;
@@ -158,11 +168,7 @@ describe('createMarkdownStream', () => {
   });
 
   it('keeps the DOM nodes of completed blocks while an answer streams in <baton-chat>', async () => {
-    const chat = createFakeChat();
-    const el = document.createElement('baton-chat') as BatonChat;
-    el.mode = 'inline';
-    el.chat = chat;
-    document.body.append(el);
+    const { chat, el } = mountInline();
     const bot = message('bot', '', { status: 'streaming' });
     chat.set({ messages: [bot] });
     await el.updateComplete;
@@ -188,11 +194,7 @@ describe('createMarkdownStream', () => {
   });
 
   it('renders the tokens that arrive within one frame once, and a finished answer at once', async () => {
-    const chat = createFakeChat();
-    const el = document.createElement('baton-chat') as BatonChat;
-    el.mode = 'inline';
-    el.chat = chat;
-    document.body.append(el);
+    const { chat, el } = mountInline();
     const bot = message('bot', 'The', { status: 'streaming' });
     chat.set({ messages: [bot] });
     await el.updateComplete;
