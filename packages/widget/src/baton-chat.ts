@@ -60,9 +60,10 @@ const initials = (name: string): string =>
     .map((w) => w[0]!.toUpperCase())
     .join('') || '?';
 
-const safeHttpUrl = (value: string): string | undefined => {
+/** `value` as an absolute http(s) URL, a relative one resolved against `base`; undefined otherwise. */
+const safeHttpUrl = (value: string, base = document.baseURI): string | undefined => {
   try {
-    const url = new URL(value);
+    const url = new URL(value, base);
     return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : undefined;
   } catch {
     return undefined;
@@ -980,7 +981,8 @@ export class BatonChat extends LitElement {
     }
     if (m.role !== 'bot' || m.status !== 'complete' || m.retracted) return nothing;
     const citations = (m.citations ?? [])
-      .map((c) => ({ title: c.title, href: safeHttpUrl(c.url) }))
+      // A relative link (the reference server's `/help/...`) points into the server, not the page.
+      .map((c) => ({ title: c.title, href: safeHttpUrl(c.url, safeHttpUrl(this.server ?? '')) }))
       .filter((c) => c.href);
     const note =
       m.finishReason === 'cancelled' ? l.stopped : m.finishReason === 'error' ? l.answerFailed : undefined;

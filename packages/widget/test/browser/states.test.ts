@@ -133,12 +133,17 @@ describe('<baton-chat> states', () => {
       citations: [
         { title: 'Delivery times', url: 'https://help.example.com/delivery' },
         { title: 'Bad', url: 'javascript:alert(1)' },
+        { title: 'Returns', url: '/help/returns' },
       ],
       suggestions: [{ label: 'Track my parcel' }, { label: 'Talk to a person', action: 'handoff' }],
     });
     await mount({ messages: [message('user', 'when?'), answer] });
     const links = $$('[part=citations] a');
-    expect(links.map((a) => a.getAttribute('href'))).to.deep.equal(['https://help.example.com/delivery']);
+    // A relative link is resolved (against the server, here the page, as no server is set).
+    expect(links.map((a) => a.getAttribute('href'))).to.deep.equal([
+      'https://help.example.com/delivery',
+      `${location.origin}/help/returns`,
+    ]);
     expect(links[0]!.getAttribute('rel')).to.equal('noopener noreferrer');
     const feedback: unknown[] = [];
     el.addEventListener('baton-feedback', (e) => feedback.push(e.detail));
