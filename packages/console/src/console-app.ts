@@ -614,13 +614,12 @@ export class BatonConsole extends LitElement {
     const selected = item.conversationId === this._selected;
     const name = item.customer.name ?? 'Visitor';
     const offered = item.handoff.state === 'assigned';
-    const meta = [
-      item.skill,
-      item.language ?? item.locale,
-      `waiting ${formatWait(now - item.waitingSinceMs)}`,
-    ]
-      .filter(Boolean)
-      .join(' · ');
+    // Once an agent has it, the customer is no longer waiting: the row says for how long it is theirs.
+    const since =
+      item.handoff.state === 'active'
+        ? `with ${item.handoff.agent?.id === this._agent?.id ? 'you' : (item.handoff.agent?.name ?? 'an agent')} for ${formatWait(now - Date.parse(item.handoff.updatedAt))}`
+        : `waiting ${formatWait(now - item.waitingSinceMs)}`;
+    const meta = [item.skill, item.language ?? item.locale, since].filter(Boolean).join(' · ');
     return html`<li
       class="row ${selected ? 'selected' : ''} ${claimable ? 'claimable' : ''}"
       data-conversation-id=${item.conversationId}

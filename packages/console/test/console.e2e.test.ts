@@ -101,6 +101,10 @@ describe('agent console in Chromium', () => {
     await lena.waitFor((e) => e.type === 'participant.joined' && e.data.participant.name === 'Ana Costa');
     assert.equal(await ana.evaluate(() => document.title), '(1) Baton console');
     await ana.locator('ul[aria-label="My conversations"]').getByText('Lena Ortiz').waitFor();
+    // No longer waiting: the row says for how long it has been Ana's.
+    const mine = ana.locator('ul[aria-label="My conversations"] > li', { hasText: 'Lena Ortiz' });
+    assert.match(await mine.innerText(), /with you for \d+\s+s/);
+    assert.doesNotMatch(await mine.innerText(), /waiting/);
 
     // The customer types: the console shows it; the customer writes: the transcript shows it.
     await lena.typing(true);
