@@ -4,8 +4,9 @@ import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromeLauncher } from '@web/test-runner-chrome';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './scripts/chromium.mjs';
 
-const executablePath = process.env.CHROME_PATH || '/usr/bin/chromium';
+const executablePath = CHROMIUM_PATH;
 if (!existsSync(executablePath)) {
   throw new Error(
     `Chromium not found at ${executablePath}: install it with \`apt-get install -y chromium\` or set CHROME_PATH to a Chrome/Chromium binary`,
@@ -212,15 +213,7 @@ export default {
     chromeLauncher({
       launchOptions: {
         executablePath,
-        args: [
-          '--no-sandbox',
-          '--disable-gpu',
-          '--disable-background-networking',
-          '--disable-component-update',
-          '--disable-sync',
-          '--no-first-run',
-          '--headless=new',
-        ],
+        args: [...CHROMIUM_ARGS, '--headless=new'],
       },
     }),
   ],

@@ -4,7 +4,7 @@
 // Usage: npm run build && node scripts/screenshot-widget.mjs [outDir=/tmp/baton-shots]
 // The page is served with `Content-Security-Policy: default-src 'self'`; violations are printed.
 import { readFile, mkdir } from 'node:fs/promises';
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { startBackend } from '../examples/custom-backend/dist/server.js';
 
 const outDir = process.argv[2] ?? '/tmp/baton-shots';
@@ -94,17 +94,7 @@ const running = await startBackend({
 });
 serverUrl = running.url;
 
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-    '--no-first-run',
-  ],
-});
+const browser = await launchChromium();
 await mkdir(outDir, { recursive: true });
 const QUESTION = 'Do the **Trail Runner 3** fit wide feet?\nAnd can I:\n- return them\n- swap the size';
 

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../../scripts/chromium.mjs';
 import { createKnowledgeBaseBot, startServer, type RunningServer } from '@baton-chat/server';
 
 const SITE_DIR = fileURLToPath(new URL('../', import.meta.url));
@@ -27,17 +28,7 @@ describe('the demo shop', () => {
       site: { static: { '/': SITE_DIR, '/widget': WIDGET_DIR }, helpCenterDir: HELP_CENTER },
       log: () => undefined,
     });
-    browser = await chromium.launch({
-      executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    browser = await launchChromium();
   });
   after(async () => {
     await browser?.close();

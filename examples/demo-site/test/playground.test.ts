@@ -6,7 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../../../scripts/chromium.mjs';
 import { createEchoBot, startServer, type RunningServer } from '@baton-chat/server';
 
 const SITE_DIR = fileURLToPath(new URL('../', import.meta.url));
@@ -30,17 +31,7 @@ before(async () => {
     site: { static: { '/': SITE_DIR, '/widget': WIDGET_DIR } },
     log: () => undefined,
   });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

@@ -2,7 +2,8 @@
 // under `default-src 'self'`; the command buttons drive the chat. Needs `npm run build`.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../../../scripts/chromium.mjs';
 
 let running: { url: string; close(): Promise<void> };
 let browser: Browser;
@@ -12,10 +13,7 @@ before(async () => {
     start(o: { port: number }): Promise<typeof running>;
   };
   running = await start({ port: 0 });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROME_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-  });
+  browser = await launchChromium();
 });
 after(async () => {
   await browser?.close();

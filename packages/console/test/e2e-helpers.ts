@@ -4,14 +4,13 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { readSseStream, uuidv7 } from '@baton-chat/protocol';
 import type { BatonEvent, CreateConversationResponse } from '@baton-chat/protocol';
 import { createEchoBot, startServer, type RunningServer, type StartServerOptions } from '@baton-chat/server';
 
 /** The built console app, served at /console by the test servers. */
 export const APP_DIR = fileURLToPath(new URL('../dist/app/', import.meta.url));
-const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 /** Password of every test agent. */
 export const PASSWORD = 'correct horse battery';
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
@@ -137,19 +136,7 @@ export async function signIn(page: Page, email: string, password = PASSWORD): Pr
 }
 
 /** Headless Chromium (CHROME_PATH, default /usr/bin/chromium) with the flags this machine needs. */
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROME,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
-}
+export { launchChromium } from '../../../scripts/chromium.mjs';
 
 /**
  * A reference server for the console's tests, in memory, with what every test overrides merged in:

@@ -8,13 +8,12 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../../scripts/chromium.mjs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type * as Core from '@baton-chat/core';
 import type { DurableEvent } from '@baton-chat/protocol';
 import { startExampleBackend } from './helpers/backend.js';
 
-const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 const BUNDLE = fileURLToPath(new URL('../dist/baton-core.min.js', import.meta.url));
 if (!existsSync(BUNDLE)) throw new Error('The core bundle is missing: run `npm run build` first.');
 
@@ -61,17 +60,7 @@ before(async () => {
     return false;
   };
   backend = (await startExampleBackend({ serveExtra: countPosts })) as unknown as Backend;
-  browser = await chromium.launch({
-    executablePath: CHROME,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
   appShell = async (context) => {
     await context.route(`${backend.url}/app.html`, (route) =>
       route.fulfill({ status: 200, contentType: 'text/html', body: APP }),

@@ -8,12 +8,12 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../../scripts/chromium.mjs';
 import { startBackend, type RunningBackend } from '../../../examples/custom-backend/src/server.js';
 
 const BATON_JS = fileURLToPath(import.meta.resolve('@baton-chat/embed/cdn/baton.js'));
 const CDN_DIR = dirname(BATON_JS);
-const CHROME = process.env.CHROME_PATH || '/usr/bin/chromium';
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const STUB = 'window.Baton = window.Baton || function () { (Baton.q = Baton.q || []).push(arguments); };';
 
@@ -120,17 +120,7 @@ async function waitUntil(check: () => boolean, what: string, ms = 5000): Promise
 
 before(async () => {
   backend = await startBackend({ port: 0, wordDelayMs: 2, sendsPerMinute: 0, serveExtra: serveTestFiles });
-  browser = await chromium.launch({
-    executablePath: CHROME,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {
