@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import { uuidv7 } from '@baton-chat/protocol';
 import { createEchoBot, startServer } from '@baton-chat/server';
-import { launchChromium } from '../test/e2e-helpers.js';
+import { launchChromium, postJson } from '../test/e2e-helpers.js';
 
 const out = process.argv[2] ?? '/tmp/baton-shots';
 const appDir = fileURLToPath(new URL('../dist/app/', import.meta.url));
@@ -49,20 +49,8 @@ await agents.createAgent({
 });
 await agents.createAgent({ email: 'ben@example.com', name: 'Ben Okafor', password, skills: ['returns'] });
 
-async function post(path: string, body: unknown, token?: string, key?: string) {
-  const res = await fetch(server.url + path, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(token && { authorization: `Bearer ${token}` }),
-      ...(key && { 'idempotency-key': key }),
-    },
-    body: JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
+const post = (path: string, body: unknown, token?: string, key?: string) =>
+  postJson(server.url, path, body, token, key);
 
 async function customer(name: string, id: string, messages: string[], handoff?: string) {
   const c = await post('/v1/conversations', {

@@ -17,7 +17,8 @@ import {
   type Customer,
 } from './e2e-helpers.js';
 
-const CORPORA = '/work/shared/corpora';
+// The public corpora live next to the repository (never copied into it): <repo>/../shared/corpora.
+const CORPORA = fileURLToPath(new URL('../../../../shared/corpora', import.meta.url));
 const HELP_CENTER = fileURLToPath(new URL('../../server/help-center', import.meta.url));
 const SHOTS = process.env.BATON_SHOTS ?? '/tmp/baton-shots';
 

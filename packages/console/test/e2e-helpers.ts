@@ -33,22 +33,29 @@ export interface Customer {
   close(): void;
 }
 
+/**
+ * POSTs JSON to the customer API at `url` + `path` (with the conversation token and an idempotency key
+ * when given); returns the parsed answer, and throws with the status and body when it is not 2xx.
+ */
+export async function postJson(url: string, path: string, body: unknown, token?: string, key?: string) {
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token && { authorization: `Bearer ${token}` }),
+      ...(key && { 'idempotency-key': key }),
+    },
+    body: JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
 /** Starts a conversation as `name` and listens to its event stream. */
 export async function customer(url: string, name: string, userId: string): Promise<Customer> {
-  const post = async (path: string, body: unknown, token?: string, key?: string) => {
-    const res = await fetch(url + path, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        ...(token && { authorization: `Bearer ${token}` }),
-        ...(key && { 'idempotency-key': key }),
-      },
-      body: JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${path}: ${res.status} ${text}`);
-    return text ? JSON.parse(text) : undefined;
-  };
+  const post = (path: string, body: unknown, token?: string, key?: string) =>
+    postJson(url, path, body, token, key);
   const created = (await post('/v1/conversations', {
     user: { id: userId, name },
     locale: 'en',
