@@ -92,8 +92,16 @@ export class BotRunner {
     return { id: this.#bot.id, role: 'bot' as const, name: this.#bot.name };
   }
 
-  /** Starts answering `question` in the background with the turn already stored as `pending`. */
-  start(conversation: ConversationRecord, turn: TurnRecord, question: Message): void {
+  /**
+   * Starts answering `question` in the background with the turn already stored as `pending`, and
+   * `history` (the messages before it) read in the same transaction, so the first word waits on nothing.
+   */
+  start(
+    conversation: ConversationRecord,
+    turn: TurnRecord,
+    question: Message,
+    history: readonly Message[],
+  ): void {
     if (this.#closing) return;
     const local: LocalTurn = {
       record: turn,
@@ -109,7 +117,7 @@ export class BotRunner {
       done: Promise.resolve(),
     };
     this.#turns.set(conversation.id, local);
-    local.done = this.#run(conversation, local, question).finally(() => {
+    local.done = this.#run(conversation, local, question, history).finally(() => {
       if (this.#turns.get(conversation.id) === local) this.#turns.delete(conversation.id);
     });
   }
@@ -154,14 +162,13 @@ export class BotRunner {
     await Promise.allSettled([...this.#turns.values()].map((t) => t.done));
   }
 
-  async #run(conversation: ConversationRecord, local: LocalTurn, question: Message): Promise<void> {
+  async #run(
+    conversation: ConversationRecord,
+    local: LocalTurn,
+    question: Message,
+    history: readonly Message[],
+  ): Promise<void> {
     const turnId = local.record.id;
-    let history: readonly Message[] = [];
-    try {
-      history = await this.#store.recentMessages(conversation.id, question.seq, 20);
-    } catch (error) {
-      this.#log('could not read history for a bot turn', error);
-    }
     const botTurn: BotTurn = {
       conversationId: conversation.id,
       turnId,

@@ -3,6 +3,9 @@ import { newId } from './ids.js';
 import type { ConversationRecord, ConversationTx, TurnRecord } from './store/store.js';
 import { finishActiveTurn } from './turns.js';
 
+/** How many earlier messages a bot turn gets as context. */
+export const BOT_CONTEXT_MESSAGES = 20;
+
 /** What a customer's send writes, decided before the transaction (plain data: it can cross threads). */
 export interface UserMessageInput {
   /** The Idempotency-Key (the clientMessageId). */
@@ -21,6 +24,8 @@ export type UserMessageResult =
       response: SendMessageResponse;
       /** The bot's turn to answer, or null when a person has control (or `handOver` handed it). */
       turn: TurnRecord | null;
+      /** With a turn: the messages before this one that the bot reads as context, read in this transaction. */
+      history: Message[];
       message: Message;
       conversation: ConversationRecord;
     };
@@ -61,6 +66,7 @@ export async function recordUserMessage(
   const message = (await tx.getMessage((created!.data as { id: string }).id)) as Message;
   if (input.priority > 0) await raisePriority(tx, input.priority);
   let turn: TurnRecord | null = null;
+  let history: Message[] = [];
   if (tx.conversation.control === 'bot' && !(await handOver?.(tx))) {
     turn = {
       id: newId('turn'),
@@ -72,10 +78,13 @@ export async function recordUserMessage(
       updatedAtMs: Date.now(),
     };
     await tx.insertTurn(turn);
+    // Read here rather than when the bot starts: a separate read would wait its turn behind the group
+    // commits, and every word of the answer would arrive that much later.
+    history = await tx.recentMessages(message.seq, BOT_CONTEXT_MESSAGES);
   }
   const response: SendMessageResponse = { message, turnId: turn?.id ?? null };
   await tx.completeIdempotency(input.key, 201, response, input.idempotencyTtlMs);
-  return { closed: false, response, turn, message, conversation: tx.conversation };
+  return { closed: false, response, turn, history, message, conversation: tx.conversation };
 }
 
 /** Raises the priority of the conversation's waiting handoff (never lowers it). */

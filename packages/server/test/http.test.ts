@@ -402,6 +402,33 @@ describe('limits, identity, retention and failing bots', () => {
     });
   });
 
+  it('gives a bot turn the earlier messages, oldest first, without the question', async () => {
+    const recalling: Bot = {
+      id: 'recalling',
+      name: 'Recalling',
+      async *answer(turn) {
+        yield { type: 'delta', text: turn.history.map((m) => `${m.role}:${m.text}`).join(' | ') || '(none)' };
+      },
+    };
+    await withServer({ bot: recalling }, async (s) => {
+      const c = await createConversation(s.url);
+      const stream = await openStream(s.url, c);
+      const answers = async (count: number) => {
+        await stream.waitFor(
+          () => stream.events.filter((e) => e.type === 'message.completed').length >= count,
+        );
+        return stream.events
+          .filter((e) => e.type === 'message.completed')
+          .map((e) => (e.data as MessageCompletedData).text);
+      };
+      await send(s.url, c, 'Where is my parcel?');
+      await answers(1);
+      await send(s.url, c, 'It was order 1042.');
+      assert.deepEqual(await answers(2), ['(none)', 'user:Where is my parcel? | bot:(none)']);
+      stream.close();
+    });
+  });
+
   it('turns a failing bot into finishReason error plus an error event; never a hung stream', async () => {
     const failing: Bot = {
       id: 'failing',

@@ -345,7 +345,7 @@ export async function send(ctx: ServerContext, c: Context): Promise<Response> {
         : // The common case needs nothing but the transaction: PGlite's worker runs it whole.
           await ctx.store.inConversation('recordUserMessage', conversation.id, input);
     if (result.closed) throw closedError();
-    if (result.turn) ctx.runner.start(result.conversation, result.turn, result.message);
+    if (result.turn) ctx.runner.start(result.conversation, result.turn, result.message, result.history);
     if (decision && (decision.priority > 0 || decision.action === 'handoff')) void ctx.refreshQueue();
     return json(201, result.response);
   } catch (error) {

@@ -6,6 +6,7 @@ import { migrate } from './migrations.js';
 import { CONVERSATION_BODIES } from './procedures.js';
 import type { SqlClient } from './sql-client.js';
 import {
+  MESSAGES_BEFORE,
   readWaiting,
   SqlTx,
   stamp,
@@ -192,15 +193,6 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
 
     appendTurns,
 
-    async recentMessages(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]> {
-      const rows = await client.query<Row>(
-        'SELECT body FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
-        [conversationId, beforeSeq, limit],
-        { priority: 'high' },
-      );
-      return rows.map((r) => r.body as Message).reverse();
-    },
-
     async readEvents(conversationId: string, afterSeq: number, limit?: number): Promise<DurableEvent[]> {
       const rows = await client.query<Row>(
         `SELECT * FROM events WHERE conversation_id = $1 AND seq > $2 ORDER BY seq${limit ? ' LIMIT $3' : ''}`,
@@ -224,10 +216,11 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
             [conversationId, after, limit + 1],
           );
         } else {
-          rows = await sql.query<Row>(
-            'SELECT body FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3',
-            [conversationId, before ?? Number.MAX_SAFE_INTEGER, limit + 1],
-          );
+          rows = await sql.query<Row>(MESSAGES_BEFORE, [
+            conversationId,
+            before ?? Number.MAX_SAFE_INTEGER,
+            limit + 1,
+          ]);
         }
         const hasMore = rows.length > limit;
         const page = rows.slice(0, limit).map((r) => r.body as Message);

@@ -78,6 +78,10 @@ export async function readWaiting(sql: SqlExecutor): Promise<WaitingHandoff[]> {
  * write goes through `sql`. Used by the store on the server thread, and by conversation procedures in
  * PGlite's worker thread (procedures.ts).
  */
+/** The newest messages of a conversation before a seq, newest first: `$1` id, `$2` before, `$3` limit. */
+export const MESSAGES_BEFORE =
+  'SELECT body FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3';
+
 export class SqlTx implements ConversationTx {
   conversation: ConversationRecord;
   readonly appended: DurableEvent[] = [];
@@ -233,6 +237,11 @@ export class SqlTx implements ConversationTx {
       [this.conversation.id, messageId],
     );
     return row ? (row.body as Message) : null;
+  }
+
+  async recentMessages(beforeSeq: number, limit: number): Promise<Message[]> {
+    const rows = await this.#sql.query<Row>(MESSAGES_BEFORE, [this.conversation.id, beforeSeq, limit]);
+    return rows.map((r) => r.body as Message).reverse();
   }
 
   async getHandoff(handoffId: string): Promise<HandoffSnapshot | null> {

@@ -95,6 +95,8 @@ export interface ConversationTx {
   /** Queues an ephemeral event, sent to listeners after commit. */
   emit(event: Omit<EphemeralEvent, 'conversationId' | 'ts'> & { ts?: string }): void;
   getMessage(messageId: string): Promise<Message | null>;
+  /** The messages before `beforeSeq`, oldest first, at most `limit`: what a bot reads as context. */
+  recentMessages(beforeSeq: number, limit: number): Promise<Message[]>;
   getHandoff(handoffId: string): Promise<HandoffSnapshot | null>;
   /** The newest handoff, or null. */
   currentHandoff(): Promise<HandoffSnapshot | null>;
@@ -159,11 +161,6 @@ export interface Store {
    * Rejects, writing nothing, when the transaction fails; then every write may be retried on its own.
    */
   appendTurns(writes: readonly TurnAppend[]): Promise<(DurableEvent[] | null)[]>;
-  /**
-   * The messages before `beforeSeq`, oldest first, at most `limit`: what a bot reads as context. Read
-   * ahead of queued requests, since a turn waits on it before its first word.
-   */
-  recentMessages(conversationId: string, beforeSeq: number, limit: number): Promise<Message[]>;
   /** Durable events with `seq > afterSeq`, in order, at most `limit` (default all). */
   readEvents(conversationId: string, afterSeq: number, limit?: number): Promise<DurableEvent[]>;
   /** A history page (section 6.3): `after` or `before` or neither, `limit` messages. */
