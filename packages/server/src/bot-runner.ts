@@ -1,6 +1,7 @@
 import type { DurableEvent, Feature, Message } from '@baton-chat/protocol';
 import type { Bot, BotChunk, BotTurn } from './bots/bot.js';
 import type { ConversationRecord, NewEvent, Store, TurnAppend, TurnRecord } from './store/store.js';
+import { TURN_TOUCH_MS } from './store/turn-writes.js';
 import { completedEvent, type Completion } from './turns.js';
 
 /** Options of {@link BotRunner}. */
@@ -29,6 +30,10 @@ interface LocalTurn {
   sealed: boolean;
   /** `message.started` is durable. */
   started: boolean;
+  /** The conversation's last seq after this turn's previous write. */
+  lastSeq: number;
+  /** When the turn's `updated_at_ms` was last refreshed by one of its writes. */
+  touchedAt: number;
   nextIndex: number;
   /** The text of the durable deltas, which is what the message's projection holds. */
   written: string;
@@ -48,6 +53,8 @@ interface BatchItem {
   text: string;
   final: Final | undefined;
   waiters: (() => void)[];
+  /** When the batch was formed. */
+  at: number;
 }
 
 const STOPPED = Symbol('stopped');
@@ -109,6 +116,8 @@ export class BotRunner {
       stopped: false,
       sealed: false,
       started: false,
+      lastSeq: 0,
+      touchedAt: 0,
       nextIndex: 0,
       written: '',
       pending: '',
@@ -286,7 +295,8 @@ export class BotRunner {
   async #commit(): Promise<void> {
     this.#committing = true;
     this.#urgent = false;
-    this.#lastCommitAt = Date.now();
+    const now = Date.now();
+    this.#lastCommitAt = now;
     const batch: BatchItem[] = [];
     const idle: (() => void)[] = [];
     for (const local of this.#dirty) {
@@ -299,7 +309,7 @@ export class BotRunner {
       }
       local.pending = '';
       local.final = undefined;
-      batch.push({ local, write: this.#writeOf(local, text, final), text, final, waiters });
+      batch.push({ local, write: this.#writeOf(local, text, final, now), text, final, waiters, at: now });
     }
     this.#dirty.clear();
     for (const resolve of idle) resolve();
@@ -346,6 +356,8 @@ export class BotRunner {
       return;
     }
     local.started = true;
+    local.lastSeq = result.at(-1)?.seq ?? local.lastSeq;
+    if (item.write.previous?.touch !== false) local.touchedAt = item.at;
     if (item.text !== '') {
       local.nextIndex += 1;
       local.written += item.text;
@@ -354,7 +366,7 @@ export class BotRunner {
   }
 
   /** The events (and ephemeral events) of one turn's share of a group commit. */
-  #writeOf(local: LocalTurn, text: string, final: Final | undefined): TurnAppend {
+  #writeOf(local: LocalTurn, text: string, final: Final | undefined, at: number): TurnAppend {
     const { record } = local;
     const events: NewEvent[] = [];
     if (!local.started) {
@@ -378,6 +390,14 @@ export class BotRunner {
       turnId: record.id,
       controlVersion: record.controlVersion,
       events,
+      streamed: local.written + text,
+      ...(local.started && {
+        previous: {
+          lastSeq: local.lastSeq,
+          messageId: record.messageId,
+          touch: at - local.touchedAt >= TURN_TOUCH_MS,
+        },
+      }),
     };
     if (!final) return write;
     const { finishReason, completion, error } = final;

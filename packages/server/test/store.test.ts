@@ -134,6 +134,12 @@ describe('the SQL store on PGlite', () => {
       MIGRATIONS.map((m) => m.version),
     );
     assert.equal(await migrate(client), 0);
+    // Migration 4: the tables every bot delta writes carry no foreign-key checks (ADR 0019).
+    const keys = await client.query<{ t: string }>(
+      `SELECT conrelid::regclass::text AS t FROM pg_constraint
+       WHERE contype = 'f' AND conrelid::regclass::text IN ('events', 'messages', 'turns')`,
+    );
+    assert.deepEqual(keys, []);
   });
 
   it('assigns contiguous seqs to concurrent batch appends, each batch in one block', async () => {
@@ -332,12 +338,20 @@ describe('the SQL store on PGlite', () => {
       type: 'message.delta',
       data: { id: `bot_${id}`, index, text },
     });
-    const write = (id: string, events: NewEvent[]) => ({
-      conversationId: id,
-      turnId: `turn_${id}`,
-      controlVersion: 1,
-      events,
-    });
+    // What each turn's deltas add up to, as the bot runner tracks it.
+    const streamed = new Map<string, string>();
+    const write = (id: string, events: NewEvent[]) => {
+      for (const e of events) {
+        if (e.type === 'message.delta') streamed.set(id, (streamed.get(id) ?? '') + e.data.text);
+      }
+      return {
+        conversationId: id,
+        turnId: `turn_${id}`,
+        controlVersion: 1,
+        events,
+        streamed: streamed.get(id) ?? '',
+      };
+    };
 
     const first = await store.appendTurns(ids.map((id) => write(id, [started(id), delta(id, 0, 'Hello ')])));
     assert.deepEqual(
@@ -425,6 +439,82 @@ describe('the SQL store on PGlite', () => {
       [null, null],
     );
     assert.equal((await store.getConversation('cv_a'))!.lastSeq, 5);
+  });
+
+  it("reads a streaming answer's exact text while its stored body lags, and keeps it when the log is trimmed", async () => {
+    const retained = await createSqlStore(client, { retentionEvents: 10 });
+    const id = await newConversation(retained, 'cv_lag');
+    await retained.append(id, [userMessage(1)]);
+    await retained.withConversation(id, (tx) =>
+      tx.insertTurn({ id: 'turn_lag', messageId: 'bot_lag', status: 'pending', controlVersion: 1 }),
+    );
+    const words = [
+      'Your ',
+      'parcel ',
+      'left ',
+      'the ',
+      'warehouse ',
+      'this ',
+      'morning ',
+      'and ',
+      'arrives ',
+    ];
+    let text = '';
+    const write = (events: NewEvent[]) => ({
+      conversationId: id,
+      turnId: 'turn_lag',
+      controlVersion: 1,
+      events,
+      streamed: text,
+    });
+    const delta = (index: number): NewEvent => {
+      text += words[index];
+      return { type: 'message.delta', data: { id: 'bot_lag', index, text: words[index]! } };
+    };
+    const started: NewEvent = {
+      type: 'message.started',
+      data: {
+        id: 'bot_lag',
+        role: 'bot',
+        author: { role: 'bot', id: 'b' },
+        turnId: 'turn_lag',
+        createdAt: at,
+      },
+    };
+    // One commit per word, well within a second: the stored body keeps the first word only.
+    const firstEvents = [started, delta(0)];
+    await retained.appendTurns([write(firstEvents)]);
+    for (let i = 1; i < 8; i++) {
+      const events = [delta(i)];
+      assert.ok((await retained.appendTurns([write(events)]))[0], `word ${i} accepted`);
+    }
+    const [raw] = await client.query<{ body: Message }>(
+      `SELECT body FROM messages WHERE conversation_id = $1 AND id = 'bot_lag'`,
+      [id],
+    );
+    assert.equal(raw!.body.text, 'Your ', 'the body is refreshed about once a second, not per commit');
+    const streaming = async () =>
+      (await retained.history(id, { limit: 10 })).messages.find((m) => m.id === 'bot_lag')!;
+    let m = await streaming();
+    assert.deepEqual([m.status, m.text, m.nextDeltaIndex], ['streaming', text, 8]);
+    assert.equal((await retained.withConversation(id, (tx) => tx.getMessage('bot_lag')))?.text, text);
+    // Customer messages push the log past retentionEvents: the first words' deltas are trimmed, and
+    // their text was written into the body first.
+    await retained.append(id, [2, 3, 4, 5].map(userMessage));
+    const c = (await retained.getConversation(id))!;
+    assert.ok(c.oldestSeq > 4, `the deltas of the first words are gone (oldestSeq ${c.oldestSeq})`);
+    m = await streaming();
+    assert.deepEqual([m.status, m.text, m.nextDeltaIndex], ['streaming', text, 8]);
+    // A group commit that trims the log writes the whole text too.
+    await retained.append(id, [6, 7].map(userMessage));
+    assert.ok((await retained.appendTurns([write([delta(8)])]))[0]);
+    m = await streaming();
+    assert.deepEqual([m.text, m.nextDeltaIndex], [text, 9]);
+    const [after] = await client.query<{ body: Message }>(
+      `SELECT body FROM messages WHERE conversation_id = $1 AND id = 'bot_lag'`,
+      [id],
+    );
+    assert.equal(after!.body.text, text);
   });
 
   it('keeps only the newest retentionEvents events and raises oldestSeq', async () => {

@@ -152,6 +152,19 @@ export const MIGRATIONS: readonly Migration[] = [
       )
     `,
   },
+  {
+    version: 4,
+    // Every bot delta inserts an event row, and a foreign key checks each insert against the
+    // conversation row, which the writer already holds locked (about half the insert's cost). Rows of
+    // these tables are only written for a conversation read under that lock, and conversations are
+    // never deleted. ADR 0019.
+    name: 'no foreign keys on the event log and the turn projections',
+    sql: `
+      ALTER TABLE events DROP CONSTRAINT IF EXISTS events_conversation_id_fkey;
+      ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_conversation_id_fkey;
+      ALTER TABLE turns DROP CONSTRAINT IF EXISTS turns_conversation_id_fkey
+    `,
+  },
 ];
 
 /**

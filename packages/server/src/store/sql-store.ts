@@ -15,6 +15,7 @@ import {
   toTurn,
   type EphemeralInput,
   type Row,
+  withStreamedText,
 } from './sql-tx.js';
 import type {
   ConversationRecord,
@@ -223,8 +224,9 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
           ]);
         }
         const hasMore = rows.length > limit;
-        const page = rows.slice(0, limit).map((r) => r.body as Message);
+        let page = rows.slice(0, limit).map((r) => r.body as Message);
         if (after === undefined) page.reverse();
+        page = await withStreamedText(sql, conversationId, page);
         let handoff: HandoffSnapshot | null = null;
         if (conversation.handoffId) {
           const [h] = await sql.query<Row>(

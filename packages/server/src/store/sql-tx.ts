@@ -73,15 +73,43 @@ export async function readWaiting(sql: SqlExecutor): Promise<WaitingHandoff[]> {
   }));
 }
 
+/** The newest messages of a conversation before a seq, newest first: `$1` id, `$2` before, `$3` limit. */
+export const MESSAGES_BEFORE =
+  'SELECT body FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3';
+
+/**
+ * Brings streaming messages read from the messages table up to date. The group commit refreshes a
+ * streaming message's stored body about once a second (ADR 0019); the deltas logged since then, those
+ * from its `nextDeltaIndex` on, are added here from the event log, in the reader's snapshot, so the
+ * text matches the conversation's `last_seq` exactly. Messages not streaming are returned as they are.
+ */
+export async function withStreamedText(
+  sql: SqlExecutor,
+  conversationId: string,
+  messages: Message[],
+): Promise<Message[]> {
+  const streaming = messages.filter((m) => m.status === 'streaming');
+  if (streaming.length === 0) return messages;
+  const rows = await sql.query<Row>(
+    `SELECT * FROM events WHERE conversation_id = $1 AND seq > $2 AND type = 'message.delta' ORDER BY seq`,
+    [conversationId, Math.min(...streaming.map((m) => m.seq))],
+  );
+  const current = new Map(streaming.map((m) => [m.id, m]));
+  for (const event of rows.map(toEvent)) {
+    if (event.type !== 'message.delta') continue;
+    const message = current.get(event.data.id);
+    if (message && event.data.index === message.nextDeltaIndex) {
+      current.set(message.id, projectMessage(message, event)!);
+    }
+  }
+  return messages.map((m) => current.get(m.id) ?? m);
+}
+
 /**
  * A conversation's transaction: the row is locked by whoever made it (`SELECT ... FOR UPDATE`), and every
  * write goes through `sql`. Used by the store on the server thread, and by conversation procedures in
  * PGlite's worker thread (procedures.ts).
  */
-/** The newest messages of a conversation before a seq, newest first: `$1` id, `$2` before, `$3` limit. */
-export const MESSAGES_BEFORE =
-  'SELECT body FROM messages WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3';
-
 export class SqlTx implements ConversationTx {
   conversation: ConversationRecord;
   readonly appended: DurableEvent[] = [];
@@ -134,6 +162,7 @@ export class SqlTx implements ConversationTx {
     const retention = this.#retention;
     if (retention > 0 && last - retention + 1 > this.conversation.oldestSeq) {
       const oldest = last - retention + 1;
+      await this.#foldStreamedText();
       await this.#sql.query('DELETE FROM events WHERE conversation_id = $1 AND seq < $2', [id, oldest]);
       await this.#sql.query('UPDATE conversations SET oldest_seq = $2 WHERE id = $1', [id, oldest]);
       this.conversation = { ...this.conversation, oldestSeq: oldest };
@@ -176,7 +205,9 @@ export class SqlTx implements ConversationTx {
         case 'message.updated':
         case 'message.retracted': {
           const message = await load(event.data.id);
-          if (message) dirty.set(message.id, projectMessage(message, event)!);
+          // Read back with the logged deltas (withStreamedText), the body may hold this delta already.
+          const due = event.type !== 'message.delta' || message?.nextDeltaIndex === event.data.index;
+          if (message && due) dirty.set(message.id, projectMessage(message, event)!);
           if (event.type === 'message.completed') {
             await this.#sql.query(
               `UPDATE turns SET status = 'finished', updated_at_ms = $3 WHERE conversation_id = $1 AND message_id = $2`,
@@ -225,6 +256,26 @@ export class SqlTx implements ConversationTx {
     }
   }
 
+  /** Writes the logged deltas of streaming messages into their bodies, before the log is trimmed. */
+  async #foldStreamedText(): Promise<void> {
+    const id = this.conversation.id;
+    const rows = await this.#sql.query<Row>(
+      `SELECT body FROM messages WHERE conversation_id = $1 AND status = 'streaming'`,
+      [id],
+    );
+    const stored = rows.map((r) => r.body as Message);
+    const current = await withStreamedText(this.#sql, id, stored);
+    for (const [i, message] of current.entries()) {
+      if (message === stored[i]) continue;
+      await this.#sql.query('UPDATE messages SET body = $3::jsonb WHERE conversation_id = $1 AND id = $2', [
+        id,
+        message.id,
+        JSON.stringify(message),
+      ]);
+      this.#written.set(message.id, message);
+    }
+  }
+
   emit(event: EphemeralInput): void {
     this.ephemeral.push(stamp(this.conversation.id, event));
   }
@@ -236,12 +287,14 @@ export class SqlTx implements ConversationTx {
       'SELECT body FROM messages WHERE conversation_id = $1 AND id = $2',
       [this.conversation.id, messageId],
     );
-    return row ? (row.body as Message) : null;
+    if (!row) return null;
+    const [message] = await withStreamedText(this.#sql, this.conversation.id, [row.body as Message]);
+    return message!;
   }
 
   async recentMessages(beforeSeq: number, limit: number): Promise<Message[]> {
     const rows = await this.#sql.query<Row>(MESSAGES_BEFORE, [this.conversation.id, beforeSeq, limit]);
-    return rows.map((r) => r.body as Message).reverse();
+    return withStreamedText(this.#sql, this.conversation.id, rows.map((r) => r.body as Message).reverse());
   }
 
   async getHandoff(handoffId: string): Promise<HandoffSnapshot | null> {

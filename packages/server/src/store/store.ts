@@ -48,8 +48,21 @@ export interface TurnAppend {
   controlVersion: number;
   /** `message.started`, `message.delta` and `message.completed` events of the turn's message, in order. */
   events: readonly NewEvent[];
+  /**
+   * The message's whole text once this write's deltas are added. A streaming message's stored body
+   * is refreshed from it about once a second, not on every write; readers add the deltas logged since
+   * (ADR 0019).
+   */
+  streamed: string;
   /** Ephemeral events sent after the commit, when the write was accepted (an `error`, say). */
   ephemeral?: readonly (Omit<EphemeralEvent, 'conversationId' | 'ts'> & { ts?: string })[];
+  /**
+   * The turn as this writer left it with its previous write, which started the message. A started
+   * turn's row changes only together with an event of its conversation (a completion, a control
+   * change), so while the conversation's last seq is still `lastSeq` the turn is known to stream and
+   * is not read again; `touch` then asks for its `updated_at_ms` to be refreshed.
+   */
+  previous?: { lastSeq: number; messageId: string; touch: boolean };
 }
 
 /** A handoff waiting for a human, as the queue sees it. */

@@ -4,7 +4,7 @@ import type { SqlExecutor } from './sql-client.js';
 import type { TurnAppend, TurnRecord } from './store.js';
 
 /** A turn's `updated_at_ms` is touched by its deltas at most this often (the stale-turn sweep reads it). */
-const TURN_TOUCH_MS = 1_000;
+export const TURN_TOUCH_MS = 1_000;
 
 type Row = Record<string, unknown>;
 
@@ -19,15 +19,27 @@ export interface LockedConversation {
   events: DurableEvent[];
 }
 
+/** A turn of an {@link appendTurnsTx} batch, as read or as its writer vouched for it. */
+interface LockedTurn {
+  conversationId: string;
+  id: string;
+  messageId: string;
+  status: TurnRecord['status'];
+  updatedAtMs: number;
+  changed: boolean;
+}
+
 /** How an accepted write of {@link appendTurns} changes its message's projection. */
 interface MessageChange {
   conversationId: string;
   messageId: string;
   /** The write's events, for a projection computed here (`message.started` or `message.completed`). */
   events: DurableEvent[];
-  /** Deltas only: the text they add and the next delta index, applied in SQL without reading the body. */
+  /** Deltas only: the message's whole text and next delta index, written when `project` is set. */
   text: string;
   nextIndex: number;
+  /** Deltas only: refresh the stored body now (the turn's touch, or its early events are trimmed). */
+  project: boolean;
 }
 
 /** What {@link appendTurnsTx} needs besides the writes. */
@@ -84,29 +96,48 @@ export async function appendTurnsTx(sql: SqlExecutor, input: AppendTurnsInput): 
       },
     ]),
   );
-  // Read after the locks, not joined into the locking query: on PostgreSQL a statement that
-  // waited for a lock sees the other tables as of before the wait, so a turn that the lock holder
-  // finished (a cancel, a handoff) would still look unfinished.
-  const turnRows = await sql.query<Row>(
-    `SELECT t.conversation_id, t.id, t.message_id, t.status, t.updated_at_ms
-   FROM unnest($1::text[], $2::text[]) AS w (conversation_id, turn_id)
-   JOIN turns t ON t.conversation_id = w.conversation_id AND t.id = w.turn_id`,
-    [writes.map((w) => w.conversationId), writes.map((w) => w.turnId)],
-  );
-  const turns = new Map(
-    turnRows.map((r) => [
-      key(r.conversation_id as string, r.id as string),
-      {
+  const nowMs = Date.now();
+  // A streaming turn whose conversation nobody else wrote to since its previous write is unchanged
+  // (see TurnAppend.previous); only the others are read.
+  const turns = new Map<string, LockedTurn>();
+  const unknown: TurnAppend[] = [];
+  for (const write of writes) {
+    const { previous } = write;
+    if (previous && conversations.get(write.conversationId)?.lastSeq === previous.lastSeq) {
+      turns.set(key(write.conversationId, write.turnId), {
+        conversationId: write.conversationId,
+        id: write.turnId,
+        messageId: previous.messageId,
+        status: 'streaming',
+        // 0: due for a touch (below).
+        updatedAtMs: previous.touch ? 0 : nowMs,
+        changed: false,
+      });
+    } else {
+      unknown.push(write);
+    }
+  }
+  if (unknown.length > 0) {
+    // Read after the locks, not joined into the locking query: on PostgreSQL a statement that
+    // waited for a lock sees the other tables as of before the wait, so a turn that the lock holder
+    // finished (a cancel, a handoff) would still look unfinished.
+    const turnRows = await sql.query<Row>(
+      `SELECT t.conversation_id, t.id, t.message_id, t.status, t.updated_at_ms
+     FROM unnest($1::text[], $2::text[]) AS w (conversation_id, turn_id)
+     JOIN turns t ON t.conversation_id = w.conversation_id AND t.id = w.turn_id`,
+      [unknown.map((w) => w.conversationId), unknown.map((w) => w.turnId)],
+    );
+    for (const r of turnRows) {
+      turns.set(key(r.conversation_id as string, r.id as string), {
         conversationId: r.conversation_id as string,
         id: r.id as string,
         messageId: r.message_id as string,
         status: r.status as TurnRecord['status'],
         updatedAtMs: Number(r.updated_at_ms),
         changed: false,
-      },
-    ]),
-  );
-  const nowMs = Date.now();
+      });
+    }
+  }
   const now = new Date(nowMs).toISOString();
   const changes: MessageChange[] = [];
   writes.forEach((write, i) => {
@@ -138,12 +169,12 @@ export async function appendTurnsTx(sql: SqlExecutor, input: AppendTurnsInput): 
       conversationId: c.id,
       messageId: turn.messageId,
       events: [],
-      text: '',
+      text: write.streamed,
       nextIndex: -1,
+      project: false,
     };
     for (const event of events) {
       if (event.type === 'message.delta') {
-        change.text += event.data.text;
         change.nextIndex = event.data.index + 1;
       } else {
         change.events = events;
@@ -155,9 +186,19 @@ export async function appendTurnsTx(sql: SqlExecutor, input: AppendTurnsInput): 
     if (turn.changed || nowMs - turn.updatedAtMs >= TURN_TOUCH_MS) {
       turn.changed = true;
       turn.updatedAtMs = nowMs;
+      change.project = true;
     }
     results[i] = events;
   });
+  if (input.retention > 0) {
+    // Deltas about to be trimmed must be in the body first: nothing else would hold their text.
+    const trimmed = new Set(
+      [...conversations.values()]
+        .filter((c) => c.lastSeq - input.retention + 1 > c.oldestSeq)
+        .map((c) => c.id),
+    );
+    for (const change of changes) if (trimmed.has(change.conversationId)) change.project = true;
+  }
 
   const appended = [...conversations.values()].filter((c) => c.events.length > 0);
   if (appended.length === 0) return { results, appended };
@@ -216,16 +257,17 @@ export async function appendTurnsTx(sql: SqlExecutor, input: AppendTurnsInput): 
 }
 
 /**
- * Applies turn writes to the messages projection. Deltas alone (most writes) extend the stored body in
- * SQL, as `projectMessage` does for a streaming message, without reading it back; writes that start or
- * complete the message are projected here with `projectMessage` (only a completion reads the body).
+ * Applies turn writes to the messages projection. Deltas alone (most writes) refresh the stored body
+ * only when `project` is set, with the whole text the writer sent, without reading the body back;
+ * writes that start or complete the message are projected here with `projectMessage` (only a
+ * completion reads the body).
  */
 async function projectTurnMessages(sql: SqlExecutor, changes: readonly MessageChange[]): Promise<void> {
-  const deltasOnly = changes.filter((c) => c.events.length === 0);
+  const deltasOnly = changes.filter((c) => c.events.length === 0 && c.project);
   if (deltasOnly.length > 0) {
     await sql.query(
       `UPDATE messages AS m
-       SET body = m.body || jsonb_build_object('text', (m.body ->> 'text') || w.text, 'nextDeltaIndex', w.next_index)
+       SET body = m.body || jsonb_build_object('text', w.text, 'nextDeltaIndex', w.next_index)
        FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) AS w (conversation_id, id, text, next_index)
        WHERE m.conversation_id = w.conversation_id AND m.id = w.id AND m.status = 'streaming'`,
       [
