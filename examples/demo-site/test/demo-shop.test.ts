@@ -1,33 +1,21 @@
 // The demo shop as `npm start` serves it (the knowledge-base bot on the demo help center, citations
 // linking to this server's /help), in real Chromium through the script tag. Needs `npm run build`.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../../../scripts/chromium.mjs';
-import { createKnowledgeBaseBot, startServer, type RunningServer } from '@baton-chat/server';
+import { createKnowledgeBaseBot, type RunningServer } from '@baton-chat/server';
+import { HELP_CENTER, requireWidgetBuild, startDemoSite } from './site.js';
 
-const SITE_DIR = fileURLToPath(new URL('../', import.meta.url));
-const WIDGET_DIR = fileURLToPath(new URL('../../../packages/embed/dist/cdn/', import.meta.url));
-const HELP_CENTER = fileURLToPath(new URL('../../../packages/server/help-center/', import.meta.url));
-
-if (!existsSync(`${WIDGET_DIR}baton-widget.js`))
-  throw new Error(`${WIDGET_DIR}baton-widget.js is missing: run \`npm run build\`.`);
+requireWidgetBuild();
 
 describe('the demo shop', () => {
   let server: RunningServer;
   let browser: Browser;
 
   before(async () => {
-    server = await startServer({
-      port: 0,
-      dataDir: 'memory://',
-      bot: await createKnowledgeBaseBot({ dir: HELP_CENTER, baseUrl: '/help' }),
-      rateLimits: { conversationsPerIp: { perMinute: 0 }, commandsPerConversation: { perMinute: 0 } },
-      site: { static: { '/': SITE_DIR, '/widget': WIDGET_DIR }, helpCenterDir: HELP_CENTER },
-      log: () => undefined,
-    });
+    const bot = await createKnowledgeBaseBot({ dir: HELP_CENTER, baseUrl: '/help' });
+    server = await startDemoSite(bot, { helpCenter: true });
     browser = await launchChromium();
   });
   after(async () => {

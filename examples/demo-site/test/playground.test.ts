@@ -1,36 +1,23 @@
 // The widget playground in real Chromium, served by the reference server the way `npm start` serves it
 // (the demo folder at /, the embed folder at /widget, the strict page CSP). Needs `npm run build`.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../../../scripts/chromium.mjs';
-import { createEchoBot, startServer, type RunningServer } from '@baton-chat/server';
+import { createEchoBot, type RunningServer } from '@baton-chat/server';
+import { requireWidgetBuild, startDemoSite } from './site.js';
 
-const SITE_DIR = fileURLToPath(new URL('../', import.meta.url));
-const WIDGET_DIR = fileURLToPath(new URL('../../../packages/embed/dist/cdn/', import.meta.url));
 const AXE = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-for (const file of ['baton-widget.js', 'baton-widget-locale-ar.js']) {
-  if (!existsSync(WIDGET_DIR + file))
-    throw new Error(`${WIDGET_DIR}${file} is missing: run \`npm run build\`.`);
-}
+requireWidgetBuild(['baton-widget.js', 'baton-widget-locale-ar.js']);
 
 let server: RunningServer;
 let browser: Browser;
 
 before(async () => {
-  server = await startServer({
-    port: 0,
-    dataDir: 'memory://',
-    bot: createEchoBot({ wordDelayMs: 2 }),
-    rateLimits: { conversationsPerIp: { perMinute: 0 }, commandsPerConversation: { perMinute: 0 } },
-    site: { static: { '/': SITE_DIR, '/widget': WIDGET_DIR } },
-    log: () => undefined,
-  });
+  server = await startDemoSite(createEchoBot({ wordDelayMs: 2 }));
   browser = await launchChromium();
 });
 after(async () => {

@@ -53,8 +53,6 @@ interface BatchItem {
   text: string;
   final: Final | undefined;
   waiters: (() => void)[];
-  /** When the batch was formed. */
-  at: number;
 }
 
 const STOPPED = Symbol('stopped');
@@ -309,14 +307,14 @@ export class BotRunner {
       }
       local.pending = '';
       local.final = undefined;
-      batch.push({ local, write: this.#writeOf(local, text, final, now), text, final, waiters, at: now });
+      batch.push({ local, write: this.#writeOf(local, text, final, now), text, final, waiters });
     }
     this.#dirty.clear();
     for (const resolve of idle) resolve();
     try {
       if (batch.length > 0) {
         const results = await this.#append(batch);
-        batch.forEach((item, i) => this.#settle(item, results[i]));
+        batch.forEach((item, i) => this.#settle(item, results[i], now));
       }
     } finally {
       for (const item of batch) for (const resolve of item.waiters) resolve();
@@ -348,8 +346,15 @@ export class BotRunner {
     }
   }
 
-  /** Applies the outcome of a turn's write: advances the turn, or stops it when refused or failed. */
-  #settle(item: BatchItem, result: DurableEvent[] | null | typeof FAILED | undefined): void {
+  /**
+   * Applies the outcome of a turn's write, in a batch formed at `formedAt`: advances the turn, or stops
+   * it when refused or failed.
+   */
+  #settle(
+    item: BatchItem,
+    result: DurableEvent[] | null | typeof FAILED | undefined,
+    formedAt: number,
+  ): void {
     const { local } = item;
     if (!result || result === FAILED) {
       this.#stop(local);
@@ -357,7 +362,7 @@ export class BotRunner {
     }
     local.started = true;
     local.lastSeq = result.at(-1)?.seq ?? local.lastSeq;
-    if (item.write.previous?.touch !== false) local.touchedAt = item.at;
+    if (item.write.previous?.touch !== false) local.touchedAt = formedAt;
     if (item.text !== '') {
       local.nextIndex += 1;
       local.written += item.text;

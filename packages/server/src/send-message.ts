@@ -4,7 +4,7 @@ import type { ConversationRecord, ConversationTx, TurnRecord } from './store/sto
 import { finishActiveTurn } from './turns.js';
 
 /** How many earlier messages a bot turn gets as context. */
-export const BOT_CONTEXT_MESSAGES = 20;
+const BOT_CONTEXT_MESSAGES = 20;
 
 /** What a customer's send writes, decided before the transaction (plain data: it can cross threads). */
 export interface UserMessageInput {
