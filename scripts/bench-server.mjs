@@ -255,6 +255,9 @@ let duplicated = 0;
 let indexErrors = 0;
 const loop = monitorEventLoopDelay({ resolution: 10 });
 
+/** Words (runs of non-space) in `text`. */
+const countWords = (text) => text.match(/\S+/g)?.length ?? 0;
+
 /** One SSE connection. */
 class Listener {
   constructor(conv) {
@@ -264,6 +267,7 @@ class Listener {
     this.ended = false;
     this.completed = 0;
     this.texts = new Map(); // bot message id -> streamed text
+    this.words = new Map(); // bot message id -> words streamed
     this.nextIndex = new Map();
     this.completedTexts = new Map();
     this.clientKeyOf = new Map(); // user message id -> clientMessageId
@@ -293,21 +297,26 @@ class Listener {
             return;
           }
           res.setEncoding('utf8');
+          // Lines are cut from the chunk by index (one pass), so a chunk holding many events costs
+          // linear time: this process shares the machine's cores with the server it measures.
           let buffered = '';
           let data = '';
           res.on('data', (chunk) => {
-            buffered += chunk;
+            const text = buffered === '' ? chunk : buffered + chunk;
+            let from = 0;
             let nl;
-            while ((nl = buffered.indexOf('\n')) >= 0) {
-              const line = buffered.slice(0, nl);
-              buffered = buffered.slice(nl + 1);
-              if (line === '' || line === '\r') {
+            while ((nl = text.indexOf('\n', from)) >= 0) {
+              const end = nl > from && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+              if (end === from) {
                 if (data !== '') this.onEvent(data, resolve);
                 data = '';
-              } else if (line.startsWith('data:')) {
-                data += (data === '' ? '' : '\n') + line.slice(line[5] === ' ' ? 6 : 5);
+              } else if (text.startsWith('data:', from)) {
+                const value = text.slice(from + (text.charCodeAt(from + 5) === 32 ? 6 : 5), end);
+                data = data === '' ? value : `${data}\n${value}`;
               }
+              from = nl + 1;
             }
+            buffered = from === 0 ? text : text.slice(from);
           });
           res.on('end', () => {
             this.ended = true;
@@ -359,12 +368,13 @@ class Listener {
       const expected = this.nextIndex.get(id) ?? 0;
       if (index !== expected) indexErrors += 1;
       this.nextIndex.set(id, index + 1);
-      const sofar = (this.texts.get(id) ?? '') + text;
-      this.texts.set(id, sofar);
+      this.texts.set(id, (this.texts.get(id) ?? '') + text);
+      // The echo bot's deltas hold whole words, so the words so far are a running count.
+      const words = (this.words.get(id) ?? 0) + countWords(text);
+      this.words.set(id, words);
       const key = this.keyOf.get(id);
       const sentAt = key === undefined ? undefined : this.conv.sentAt.get(key);
-      if (sentAt !== undefined)
-        recordE2e(now - (sentAt + (sofar.match(/\S+\s*/g)?.length ?? 0) * ECHO_DELAY_MS));
+      if (sentAt !== undefined) recordE2e(now - (sentAt + words * ECHO_DELAY_MS));
     } else if (event.type === 'message.created') {
       if (event.data.clientMessageId) this.clientKeyOf.set(event.data.id, event.data.clientMessageId);
     } else if (event.type === 'message.started') {
