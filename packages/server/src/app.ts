@@ -20,6 +20,7 @@ import { createEchoBot } from './bots/echo-bot.js';
 import type { ServerContext } from './context.js';
 import { BatonError, isBatonError } from './errors.js';
 import { createQueueRefresher } from './handoffs.js';
+import { takeOverEventStream } from './http/event-stream.js';
 import { checkProtocolHeader, internalResponse, problemResponse } from './http/http.js';
 import { RateLimiter, type RateLimit } from './http/rate-limit.js';
 import { mountAgentApi } from './routes/agent.js';
@@ -128,7 +129,10 @@ export interface BatonServerOptions {
 export interface BatonServer {
   /** The Hono app serving `/v1`; mount it or add routes. */
   app: Hono;
-  /** The fetch-style handler (`app.fetch`). */
+  /**
+   * The fetch-style handler: `app.fetch`, plus, under `@hono/node-server` (whose environment carries
+   * Node's response), event streams written straight to that response instead of through a web stream.
+   */
   fetch: (request: Request, env?: unknown) => Response | Promise<Response>;
   /** The store behind the app. */
   store: Store;
@@ -381,7 +385,7 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   let closing: Promise<void> | undefined;
   return {
     app,
-    fetch: (request, env) => app.fetch(request, env),
+    fetch: async (request, env) => takeOverEventStream(await app.fetch(request, env), env),
     store,
     agents: ctx.agents,
     close() {

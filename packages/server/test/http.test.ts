@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { uuidv7 } from '@baton-chat/protocol';
+import { serve } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { readSseStream, uuidv7 } from '@baton-chat/protocol';
 import type { ErrorEventData, HandoffSnapshot, MessageCompletedData } from '@baton-chat/protocol';
 import {
+  createBatonServer,
   createEchoBot,
   openStore,
   startServer,
@@ -520,5 +525,92 @@ describe('limits, identity, retention and failing bots', () => {
       assert.equal(res.headers.get('content-type'), 'application/problem+json');
       assert.match(String(logged[0]), /SELECT secret/);
     });
+  });
+});
+
+describe('event streams on Node and elsewhere', () => {
+  it('on Node, writes a stream straight to the response, with every header the app adds', async () => {
+    const server = await createBatonServer({ ...base });
+    const taken: string[] = [];
+    const http = serve({
+      port: 0,
+      hostname: '127.0.0.1',
+      fetch: async (request, env) => {
+        const response = await server.fetch(request, env);
+        if (response === RESPONSE_ALREADY_SENT) taken.push(new URL(request.url).pathname);
+        return response;
+      },
+    });
+    try {
+      await new Promise((resolve) => http.once('listening', resolve));
+      const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+      const c = await createConversation(url);
+      const abort = new AbortController();
+      const res = await fetch(`${url}/v1/conversations/${c.id}/events`, {
+        headers: { authorization: `Bearer ${c.token}`, origin: ORIGIN },
+        signal: abort.signal,
+      });
+      assert.deepEqual(taken, [`/v1/conversations/${c.id}/events`]);
+      assert.deepEqual(
+        [
+          'content-type',
+          'cache-control',
+          'x-accel-buffering',
+          'baton-protocol',
+          'access-control-allow-origin',
+        ].map((name) => res.headers.get(name)),
+        ['text/event-stream; charset=utf-8', 'no-cache, no-transform', 'no', '1.0', ORIGIN],
+      );
+      assert.match(res.headers.get('vary') ?? '', /Origin/);
+      const events = readSseStream(res.body!, { signal: abort.signal })[Symbol.asyncIterator]();
+      assert.equal(JSON.parse((await events.next()).value!.data).type, 'hello');
+      await send(url, c, 'live please');
+      assert.equal(JSON.parse((await events.next()).value!.data).type, 'message.created');
+      abort.abort();
+    } finally {
+      await server.close();
+      const closed = new Promise((resolve) => http.close(resolve));
+      (http as Server).closeAllConnections();
+      await closed;
+    }
+  });
+
+  it('elsewhere, streams through the response body, and a reader that cancels ends the stream', async () => {
+    const server = await createBatonServer({ ...base });
+    const at = (path: string, init: RequestInit = {}) =>
+      server.fetch(new Request(`http://baton.test${path}`, init));
+    try {
+      const created = await (
+        await at('/v1/conversations', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json();
+      const auth = { authorization: `Bearer ${created.token}` };
+      const res = await at(`/v1/conversations/${created.conversationId}/events`, { headers: auth });
+      assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      const until = async (pattern: RegExp) => {
+        while (!pattern.test(text)) text += decoder.decode((await reader.read()).value, { stream: true });
+      };
+      await until(/"type":"hello"/);
+      assert.match(text, /^retry: \d+\n\n/);
+      const key = uuidv7();
+      const sent = await at(`/v1/conversations/${created.conversationId}/messages`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ clientMessageId: key, text: 'over the body' }),
+      });
+      assert.equal(sent.status, 201);
+      await until(/"type":"message.completed"/);
+      assert.match(text, /"text":"You said: over the body"/);
+      await reader.cancel();
+    } finally {
+      // A stream left open would keep this waiting for its heartbeat timer: close() ends them all.
+      await server.close();
+    }
   });
 });

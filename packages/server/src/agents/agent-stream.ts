@@ -1,14 +1,12 @@
-import { encodeSseComment } from '@baton-chat/protocol';
 import type { BatonEvent } from '@baton-chat/protocol';
 import type { AgentPresence, AgentStreamEvent } from '@baton-chat/protocol/agent';
 import type { ServerContext } from '../context.js';
-import { streamResponse } from '../http/http.js';
+import { EventStream } from '../http/event-stream.js';
 import type { AgentRecord, WorkItem } from './agent-store.js';
 
 export type { AgentPresence };
 
 const ONLINE_MS = 60_000;
-const encoder = new TextEncoder();
 
 /** One SSE frame of the agent event stream: the wire type's `type` is the event name. */
 function frame({ type, data }: AgentStreamEvent): string {
@@ -79,43 +77,22 @@ export class AgentStreams {
     await this.#ctx.agents!.touch(agent.id);
     const work = await this.#ctx.agents!.openWork();
     const agents = await this.presence(work);
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    let ended = false;
-    const connection: AgentConnection = {
-      agent,
-      subscriptions: new Map(),
-      write: (text) => {
-        if (ended) return;
-        try {
-          controller.enqueue(encoder.encode(text));
-          heartbeat.refresh();
-        } catch {
-          connection.end();
-        }
-      },
-      end: () => {
-        if (ended) return;
-        ended = true;
-        clearInterval(heartbeat);
+    const stream = new EventStream({
+      heartbeatMs: this.#heartbeatMs,
+      onEnd: () => {
         for (const stop of connection.subscriptions.values()) stop();
         connection.subscriptions.clear();
         this.#connections.delete(connection);
         this.#ctx.streams.delete(connection.end);
         if (this.#connections.size === 0) this.#stop();
-        try {
-          controller.close();
-        } catch {
-          // Already closed by the client.
-        }
       },
-    };
-    const heartbeat = setInterval(() => connection.write(encodeSseComment('hb')), this.#heartbeatMs);
-    const body = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        controller = c;
-      },
-      cancel: () => connection.end(),
     });
+    const connection: AgentConnection = {
+      agent,
+      subscriptions: new Map(),
+      write: (text) => stream.write(text),
+      end: () => stream.end(),
+    };
     signal.addEventListener('abort', connection.end, { once: true });
     this.#connections.add(connection);
     this.#ctx.streams.add(connection.end);
@@ -125,7 +102,7 @@ export class AgentStreams {
     );
     this.#follow(connection, work);
     this.#start();
-    return streamResponse(body);
+    return stream.response;
   }
 
   /** Checks for changes now instead of at the next tick (after this instance changed something). */

@@ -1,15 +1,10 @@
 import type { Context } from 'hono';
-import {
-  DEFAULT_RETRY_MS,
-  HEADERS,
-  PROTOCOL_VERSION,
-  encodeEvent,
-  encodeSseComment,
-} from '@baton-chat/protocol';
+import { DEFAULT_RETRY_MS, HEADERS, PROTOCOL_VERSION, encodeEvent } from '@baton-chat/protocol';
 import type { BatonEvent, SyncResetData } from '@baton-chat/protocol';
 import type { ServerContext } from '../context.js';
 import { BatonError } from '../errors.js';
-import { cursorValue, streamResponse } from '../http/http.js';
+import { EventStream } from '../http/event-stream.js';
+import { cursorValue } from '../http/http.js';
 import { loadConversation } from './conversations.js';
 
 const REPLAY_PAGE = 500;
@@ -63,45 +58,16 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
     throw new BatonError('conversation-closed', 'This conversation is closed and you have every event.');
   }
 
-  let controller!: ReadableStreamDefaultController<Uint8Array>;
-  let ended = false;
-  const end = () => {
-    if (ended) return;
-    ended = true;
-    clearInterval(heartbeat);
-    unsubscribe();
-    ctx.streams.delete(end);
-    try {
-      controller.close();
-    } catch {
-      // Already closed or cancelled by the client.
-    }
-  };
-  const write = (frame: string | Uint8Array) => {
-    if (ended) return;
-    try {
-      controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
-    } catch {
-      // The client went away and the body was cancelled under us.
-      end();
-      return;
-    }
-    heartbeat.refresh();
-    if ((controller.desiredSize ?? 0) < -MAX_QUEUED_BYTES) end();
-  };
-  // Re-armed by every write, so the comment only goes out when the stream was otherwise quiet.
-  const heartbeat = setInterval(() => write(encodeSseComment('hb')), ctx.heartbeatMs);
-  const body = new ReadableStream<Uint8Array>(
-    {
-      start(c0) {
-        controller = c0;
-      },
-      cancel() {
-        end();
-      },
+  const stream = new EventStream({
+    heartbeatMs: ctx.heartbeatMs,
+    maxQueuedBytes: MAX_QUEUED_BYTES,
+    onEnd: () => {
+      unsubscribe();
+      ctx.streams.delete(end);
     },
-    { highWaterMark: 0, size: (chunk) => chunk.byteLength },
-  );
+  });
+  const end = () => stream.end();
+  const write = (frame: string | Uint8Array) => stream.write(frame);
   c.req.raw.signal.addEventListener('abort', end, { once: true });
   ctx.streams.add(end);
 
@@ -137,12 +103,12 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
       }),
     );
     end();
-    return streamResponse(body);
+    return stream.response;
   }
 
   let sentUpTo = cursor;
   deliver = (event: BatonEvent) => {
-    if (ended) return;
+    if (stream.ended) return;
     // The customer's own typing goes to agents only (section 6.7).
     if (event.type === 'typing' && event.data.participant.role === 'user') return;
     if ('seq' in event) {
@@ -159,7 +125,7 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
       for (;;) {
         const page = await ctx.store.readEvents(id, sentUpTo, REPLAY_PAGE);
         for (const event of page) deliver(event);
-        if (page.length < REPLAY_PAGE || ended) break;
+        if (page.length < REPLAY_PAGE || stream.ended) break;
       }
       const live = buffer ?? [];
       buffer = null;
@@ -169,5 +135,5 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
       end();
     }
   })();
-  return streamResponse(body);
+  return stream.response;
 }

@@ -1,0 +1,150 @@
+import { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import { encodeSseComment } from '@baton-chat/protocol';
+import { streamResponse } from './http.js';
+
+const encoder = new TextEncoder();
+/** The responses of open event streams, for {@link takeOverEventStream}. */
+const streams = new WeakMap<Response, EventStream>();
+
+/** Settings of an {@link EventStream}. */
+export interface EventStreamOptions {
+  /** A comment goes out when nothing else was written for this long. */
+  heartbeatMs: number;
+  /** A client that stops reading while more than this is queued is dropped (it resumes with its cursor). */
+  maxQueuedBytes?: number;
+  /** Called once when the stream ends, whoever ends it (the route, the client, a slow reader). */
+  onEnd?: () => void;
+}
+
+type Sink =
+  | { kind: 'pending'; frames: (string | Uint8Array)[] }
+  | { kind: 'stream'; controller: ReadableStreamDefaultController<Uint8Array> }
+  | { kind: 'node'; out: ServerResponse };
+
+/**
+ * The body of one server-sent event stream. Frames written before anybody reads are kept; then they go
+ * to whoever takes the response: on Node's HTTP server the frames are written straight to the socket's
+ * response ({@link takeOverEventStream}: no web-stream hop and no promise per frame, which at thousands of
+ * streams is a large share of the server's work), anywhere else through the response's ReadableStream.
+ */
+export class EventStream {
+  readonly #maxQueuedBytes: number;
+  readonly #onEnd: (() => void) | undefined;
+  readonly #heartbeat: NodeJS.Timeout;
+  readonly #response: Response;
+  #sink: Sink = { kind: 'pending', frames: [] };
+  #ended = false;
+
+  constructor(options: EventStreamOptions) {
+    this.#maxQueuedBytes = options.maxQueuedBytes ?? Infinity;
+    this.#onEnd = options.onEnd;
+    // Re-armed by every write, so the comment only goes out when the stream was otherwise quiet.
+    this.#heartbeat = setInterval(() => this.write(encodeSseComment('hb')), options.heartbeatMs);
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull: (controller) => this.#attach({ kind: 'stream', controller }),
+        cancel: () => this.end(),
+      },
+      { highWaterMark: 0, size: (chunk) => chunk.byteLength },
+    );
+    this.#response = streamResponse(body);
+    streams.set(this.#response, this);
+  }
+
+  /** Whether the stream has ended. */
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The response to answer the request with. */
+  get response(): Response {
+    return this.#response;
+  }
+
+  /** Writes one frame (a string is encoded as UTF-8). Ends the stream when the client reads too slowly. */
+  write(frame: string | Uint8Array): void {
+    if (this.#ended) return;
+    const sink = this.#sink;
+    let queued: number;
+    try {
+      if (sink.kind === 'node') {
+        sink.out.write(frame);
+        queued = sink.out.writableLength;
+      } else if (sink.kind === 'stream') {
+        sink.controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
+        queued = -(sink.controller.desiredSize ?? 0);
+      } else {
+        sink.frames.push(frame);
+        queued = 0;
+      }
+    } catch {
+      // The client went away under us.
+      this.end();
+      return;
+    }
+    this.#heartbeat.refresh();
+    if (queued > this.#maxQueuedBytes) this.end();
+  }
+
+  /** Ends the stream (the frames written so far are still delivered). Idempotent. */
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    clearInterval(this.#heartbeat);
+    const sink = this.#sink;
+    try {
+      if (sink.kind === 'node') sink.out.end();
+      else if (sink.kind === 'stream') sink.controller.close();
+    } catch {
+      // Already closed or cancelled by the client.
+    }
+    this.#onEnd?.();
+  }
+
+  /** Hands the frames written so far to the reader that takes the stream; a second taker is ignored. */
+  #attach(sink: Exclude<Sink, { kind: 'pending' }>): void {
+    const current = this.#sink;
+    if (current.kind !== 'pending') return;
+    this.#sink = sink;
+    const write = (frame: string | Uint8Array) => {
+      if (sink.kind === 'node') sink.out.write(frame);
+      else sink.controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
+    };
+    for (const frame of current.frames) write(frame);
+    if (!this.#ended) return;
+    if (sink.kind === 'node') sink.out.end();
+    else sink.controller.close();
+  }
+
+  /** Takes Node's response: see {@link takeOverEventStream}. */
+  takeOver(out: ServerResponse): void {
+    if (out.destroyed) {
+      // The client left while the stream was being set up; its close event has been and gone.
+      this.end();
+      return;
+    }
+    const response = this.#response;
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => (headers[name] = value));
+    out.writeHead(response.status, headers);
+    out.flushHeaders();
+    out.once('close', () => this.end());
+    this.#attach({ kind: 'node', out });
+  }
+}
+
+/**
+ * On Node's HTTP server (`@hono/node-server`, which passes `{ outgoing }` as the app's environment), writes
+ * an event stream's response head, with every header the app's middleware added, and sends its frames
+ * straight to `outgoing` from then on. Returns the response to give back to the adapter: the marker
+ * that it was sent already, or `response` itself when it is no event stream or `outgoing` is not Node's.
+ */
+export function takeOverEventStream(response: Response, env: unknown): Response {
+  const stream = streams.get(response);
+  const out = (env as { outgoing?: unknown } | undefined)?.outgoing;
+  if (!stream || !(out instanceof ServerResponse)) return response;
+  streams.delete(response);
+  stream.takeOver(out);
+  return RESPONSE_ALREADY_SENT;
+}
