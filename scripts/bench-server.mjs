@@ -167,7 +167,20 @@ const HOST = '127.0.0.1';
 const commandAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 const sseAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
-function request(method, path, { token, body, headers = {} } = {}) {
+/**
+ * One command. A GET that finds its kept-alive socket closed by the server (idle past the server's
+ * keep-alive timeout just as it was reused) is sent again once; other methods are never repeated.
+ */
+async function request(method, path, options = {}) {
+  try {
+    return await requestOnce(method, path, options);
+  } catch (error) {
+    if (method !== 'GET' || error?.code !== 'ECONNRESET') throw error;
+    return requestOnce(method, path, options);
+  }
+}
+
+function requestOnce(method, path, { token, body, headers = {} } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
