@@ -176,6 +176,7 @@ async function request(method, path, options = {}) {
     return await requestOnce(method, path, options);
   } catch (error) {
     if (method !== 'GET' || error?.code !== 'ECONNRESET') throw error;
+    console.error(`bench-server: ${method} ${path}: ${error.message} (${error.code}); sending it again`);
     return requestOnce(method, path, options);
   }
 }
