@@ -256,13 +256,24 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   // Turns left unfinished by a stopped process: with PGlite this process is the only writer, so every
   // unfinished turn is orphaned; on PostgreSQL only turns silent for two minutes are.
   await recoverTurns(store, store.dialect === 'pglite' ? 0 : 120_000, log);
+  // Periodic chores still running when the server closes are awaited before the store closes under them.
+  const chores = new Set<Promise<unknown>>();
+  const chore = (run: () => Promise<unknown>) => () => {
+    const running = run();
+    chores.add(running);
+    const done = () => chores.delete(running);
+    running.then(done, done);
+  };
   const sweeper =
     store.dialect === 'postgres'
-      ? setInterval(() => void recoverTurns(store, 120_000, log), 30_000)
+      ? setInterval(
+          chore(() => recoverTurns(store, 120_000, log)),
+          30_000,
+        )
       : undefined;
   sweeper?.unref();
   const purger = setInterval(
-    () => void store.purgeExpiredIdempotency().catch((e: unknown) => log('idempotency purge failed', e)),
+    chore(() => store.purgeExpiredIdempotency().catch((e: unknown) => log('idempotency purge failed', e))),
     3_600_000,
   );
   purger.unref();
@@ -275,7 +286,7 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   };
   const hubSweeper = ctx.agents
     ? setInterval(
-        () => void sweepHandoffs(ctx, timeouts).catch((e: unknown) => log('hub sweep failed', e)),
+        chore(() => sweepHandoffs(ctx, timeouts).catch((e: unknown) => log('hub sweep failed', e))),
         Math.min(5_000, Math.max(250, Math.floor(timeouts.acceptMs / 4))),
       )
     : undefined;
@@ -397,6 +408,7 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
         refreshQueue.stop();
         await runner.close();
         for (const end of [...ctx.streams]) end();
+        await Promise.allSettled([...chores]);
         await store.close();
       })();
       return closing;

@@ -9,6 +9,7 @@ import type { ErrorEventData, HandoffSnapshot, MessageCompletedData } from '@bat
 import {
   createBatonServer,
   createEchoBot,
+  openStorage,
   openStore,
   startServer,
   type Bot,
@@ -502,6 +503,34 @@ describe('limits, identity, retention and failing bots', () => {
       );
       stream.close();
     });
+  });
+
+  it('closes after a hub sweep that was running, not under it', async () => {
+    const { store, agents } = await openStorage({ dataDir: 'memory://' });
+    let entered!: () => void;
+    const sweeping = new Promise<void>((resolve) => (entered = resolve));
+    const slowAgents = Object.assign(Object.create(agents) as typeof agents, {
+      listAgents: async () => {
+        entered();
+        await sleep(300);
+        return agents.listAgents();
+      },
+    });
+    const logged: string[] = [];
+    const server = await createBatonServer({
+      ...base,
+      store,
+      agents: slowAgents,
+      agentApi: { timeouts: { acceptMs: 1_000 } },
+      log: (message) => logged.push(message),
+    });
+    // The sweeper's timer does not hold the process open; this one does, until the sweep has begun.
+    const keepAlive = setTimeout(() => undefined, 10_000);
+    await sweeping;
+    clearTimeout(keepAlive);
+    await server.close();
+    await sleep(500);
+    assert.deepEqual(logged, []);
   });
 
   it('logs an unexpected error and answers 500 internal without details', async () => {
