@@ -1,11 +1,16 @@
 import assert from 'node:assert/strict';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { serve } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { readSseStream, uuidv7 } from '@baton-chat/protocol';
-import type { ErrorEventData, HandoffSnapshot, MessageCompletedData } from '@baton-chat/protocol';
+import type {
+  ErrorEventData,
+  HandoffSnapshot,
+  HistoryResponse,
+  MessageCompletedData,
+} from '@baton-chat/protocol';
 import {
   createBatonServer,
   createEchoBot,
@@ -601,6 +606,115 @@ describe('event streams on Node and elsewhere', () => {
       const closed = new Promise((resolve) => http.close(resolve));
       (http as Server).closeAllConnections();
       await closed;
+    }
+  });
+
+  it('drops a client that leaves a megabyte unread for 10 s; a large burst alone drops nobody', async () => {
+    // 12 MiB in 64 KiB deltas, more than the kernel's socket buffers hold.
+    const chunk = 'x'.repeat(64 * 1024);
+    const flood: Bot = {
+      id: 'flood',
+      name: 'Flood',
+      async *answer() {
+        for (let i = 0; i < 192; i++) yield { type: 'delta', text: chunk };
+      },
+    };
+    await withServer({ bot: flood }, async (s) => {
+      const c = await createConversation(s.url);
+      const { port } = new URL(s.url);
+      const stalled = connect(Number(port), '127.0.0.1');
+      stalled.write(
+        `GET /v1/conversations/${c.id}/events HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
+          `Authorization: Bearer ${c.token}\r\nAccept: text/event-stream\r\n\r\n`,
+      );
+      let received = '';
+      const closed = new Promise<void>((resolve) => stalled.once('close', () => resolve()));
+      stalled.on('error', () => undefined);
+      let paused = false;
+      stalled.setEncoding('latin1').on('data', (data: string) => {
+        received += data;
+        if (!paused && /"type":"hello"/.test(received)) {
+          paused = true;
+          stalled.pause();
+        }
+      });
+      const reader = await openStream(s.url, c);
+      await send(s.url, c, 'flood me');
+      // The reader takes the whole answer, megabytes at a time, and is not dropped.
+      const done = await reader.waitFor((e) => e.type === 'message.completed', 60_000);
+      assert.equal((done.data as MessageCompletedData).text.length, 192 * chunk.length);
+      await sleep(11_000);
+      stalled.resume();
+      await closed;
+      assert.ok(received.length < 12 * 1024 * 1024, `the stalled client got ${received.length} bytes`);
+      assert.doesNotMatch(received, /"type":"message.completed"/);
+      // A new connection from the cursor it had is served as usual.
+      const resumed = await openStream(s.url, c, { lastEventId: 2 });
+      await resumed.waitFor((e) => e.type === 'message.completed', 30_000);
+      resumed.close();
+      reader.close();
+    });
+  });
+
+  it('replays megabytes to a client that reads them slowly, without dropping it', async () => {
+    const chunk = 'y'.repeat(32 * 1024);
+    const chatty: Bot = {
+      id: 'chatty',
+      name: 'Chatty',
+      async *answer() {
+        for (let i = 0; i < 8; i++) {
+          yield { type: 'delta', text: chunk };
+          await sleep(30);
+        }
+      },
+    };
+    // Through the response body (no kernel buffers in between), so the queue really grows past 1 MiB.
+    // The escalation policy would hand these repeated questions to a person.
+    const server = await createBatonServer({ ...base, bot: chatty, escalation: false });
+    const at = (path: string, init: RequestInit = {}) =>
+      server.fetch(new Request(`http://baton.test${path}`, init));
+    try {
+      const created = await (
+        await at('/v1/conversations', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        })
+      ).json();
+      const auth = { authorization: `Bearer ${created.token}` };
+      const path = `/v1/conversations/${created.conversationId}`;
+      let lastSeq = 0;
+      for (let i = 0; i < 6; i++) {
+        const key = uuidv7();
+        await at(`${path}/messages`, {
+          method: 'POST',
+          headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': key },
+          body: JSON.stringify({ clientMessageId: key, text: `question ${i}` }),
+        });
+        for (;;) {
+          const page: HistoryResponse = await (await at(`${path}/messages`, { headers: auth })).json();
+          lastSeq = page.lastSeq;
+          if (page.messages.length === 2 * (i + 1) && page.messages.at(-1)!.status === 'complete') break;
+          await sleep(50);
+        }
+      }
+      const res = await at(`${path}/events`, { headers: { ...auth, 'last-event-id': '0' } });
+      const seqs: number[] = [];
+      let bytes = 0;
+      for await (const message of readSseStream(res.body!)) {
+        bytes += message.data.length;
+        const event = JSON.parse(message.data);
+        if (typeof event.seq === 'number') seqs.push(event.seq);
+        if (event.seq === lastSeq) break;
+        await sleep(2);
+      }
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: lastSeq }, (_, i) => i + 1),
+      );
+      assert.ok(bytes > 2 * 1024 * 1024, `replayed ${bytes} bytes`);
+    } finally {
+      await server.close();
     }
   });
 

@@ -11,14 +11,19 @@ const streams = new WeakMap<Response, EventStream>();
 export interface EventStreamOptions {
   /** A comment goes out when nothing else was written for this long. */
   heartbeatMs: number;
-  /** A client that stops reading while more than this is queued is dropped (it resumes with its cursor). */
+  /**
+   * A client whose queue stays above this many bytes for `stallMs` (it stopped reading, or reads slower
+   * than its conversation talks) is dropped; it resumes with its cursor. Default: never dropped.
+   */
   maxQueuedBytes?: number;
+  /** See `maxQueuedBytes`. Default 10 s. */
+  stallMs?: number;
   /** Called once when the stream ends, whoever ends it (the route, the client, a slow reader). */
   onEnd?: () => void;
 }
 
 type Sink =
-  | { kind: 'pending'; frames: (string | Uint8Array)[] }
+  | { kind: 'pending'; frames: (string | Uint8Array)[]; bytes: number }
   | { kind: 'stream'; controller: ReadableStreamDefaultController<Uint8Array> }
   | { kind: 'node'; out: ServerResponse };
 
@@ -30,20 +35,28 @@ type Sink =
  */
 export class EventStream {
   readonly #maxQueuedBytes: number;
+  readonly #stallMs: number;
   readonly #onEnd: (() => void) | undefined;
   readonly #heartbeat: NodeJS.Timeout;
   readonly #response: Response;
-  #sink: Sink = { kind: 'pending', frames: [] };
+  #sink: Sink = { kind: 'pending', frames: [], bytes: 0 };
   #ended = false;
+  /** Armed while more than `maxQueuedBytes` wait; cleared when the client has read its queue. */
+  #stall: NodeJS.Timeout | undefined;
+  #readyWaiters: (() => void)[] = [];
 
   constructor(options: EventStreamOptions) {
     this.#maxQueuedBytes = options.maxQueuedBytes ?? Infinity;
+    this.#stallMs = options.stallMs ?? 10_000;
     this.#onEnd = options.onEnd;
     // Re-armed by every write, so the comment only goes out when the stream was otherwise quiet.
     this.#heartbeat = setInterval(() => this.write(encodeSseComment('hb')), options.heartbeatMs);
     const body = new ReadableStream<Uint8Array>(
       {
-        pull: (controller) => this.#attach({ kind: 'stream', controller }),
+        pull: (controller) => {
+          if (this.#sink.kind === 'pending') this.#attach({ kind: 'stream', controller });
+          else this.#drained();
+        },
         cancel: () => this.end(),
       },
       { highWaterMark: 0, size: (chunk) => chunk.byteLength },
@@ -62,21 +75,20 @@ export class EventStream {
     return this.#response;
   }
 
-  /** Writes one frame (a string is encoded as UTF-8). Ends the stream when the client reads too slowly. */
+  /**
+   * Writes one frame (a string is encoded as UTF-8). A burst may queue past `maxQueuedBytes` (a long
+   * replay, one large event); the client is dropped only when it does not read that queue within `stallMs`.
+   */
   write(frame: string | Uint8Array): void {
     if (this.#ended) return;
     const sink = this.#sink;
-    let queued: number;
     try {
-      if (sink.kind === 'node') {
-        sink.out.write(frame);
-        queued = sink.out.writableLength;
-      } else if (sink.kind === 'stream') {
+      if (sink.kind === 'node') sink.out.write(frame);
+      else if (sink.kind === 'stream')
         sink.controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
-        queued = -(sink.controller.desiredSize ?? 0);
-      } else {
+      else {
         sink.frames.push(frame);
-        queued = 0;
+        sink.bytes += typeof frame === 'string' ? frame.length : frame.byteLength;
       }
     } catch {
       // The client went away under us.
@@ -84,7 +96,49 @@ export class EventStream {
       return;
     }
     this.#heartbeat.refresh();
-    if (queued > this.#maxQueuedBytes) this.end();
+    this.#checkQueue();
+  }
+
+  /** Arms the stall timer when too much waits (the client is then dropped unless it reads it in time). */
+  #checkQueue(): void {
+    if (this.#stall === undefined && this.#queuedBytes() > this.#maxQueuedBytes) {
+      this.#stall = setTimeout(() => this.#drop(), this.#stallMs);
+    }
+  }
+
+  /**
+   * Resolves when at most `maxQueuedBytes` wait for the client (at once if so), or when the stream ends:
+   * a writer with much to send (the replay) waits on it, so a slow client never makes it read ahead.
+   */
+  ready(): Promise<void> {
+    if (this.#ended || this.#queuedBytes() <= this.#maxQueuedBytes) return Promise.resolve();
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  #queuedBytes(): number {
+    const sink = this.#sink;
+    if (sink.kind === 'node') return sink.out.writableLength;
+    if (sink.kind === 'stream') return -(sink.controller.desiredSize ?? 0);
+    return sink.bytes;
+  }
+
+  /** The client has read everything queued. */
+  #drained(): void {
+    clearTimeout(this.#stall);
+    this.#stall = undefined;
+    this.#wake();
+  }
+
+  #wake(): void {
+    for (const resolve of this.#readyWaiters.splice(0)) resolve();
+  }
+
+  /** Drops a client that stopped reading: what it left unread is discarded, not kept for it. */
+  #drop(): void {
+    const sink = this.#sink;
+    if (sink.kind === 'node') sink.out.destroy();
+    else if (sink.kind === 'stream') sink.controller.error(new Error('The client stopped reading.'));
+    this.end();
   }
 
   /** Ends the stream (the frames written so far are still delivered). Idempotent. */
@@ -92,6 +146,8 @@ export class EventStream {
     if (this.#ended) return;
     this.#ended = true;
     clearInterval(this.#heartbeat);
+    clearTimeout(this.#stall);
+    this.#wake();
     const sink = this.#sink;
     try {
       if (sink.kind === 'node') sink.out.end();
@@ -112,9 +168,11 @@ export class EventStream {
       else sink.controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
     };
     for (const frame of current.frames) write(frame);
-    if (!this.#ended) return;
-    if (sink.kind === 'node') sink.out.end();
-    else sink.controller.close();
+    if (this.#ended) {
+      if (sink.kind === 'node') sink.out.end();
+      else sink.controller.close();
+    } else if (this.#queuedBytes() <= this.#maxQueuedBytes) this.#wake();
+    else this.#checkQueue();
   }
 
   /** Takes Node's response: see {@link takeOverEventStream}. */
@@ -130,6 +188,7 @@ export class EventStream {
     out.writeHead(response.status, headers);
     out.flushHeaders();
     out.once('close', () => this.end());
+    out.on('drain', () => this.#drained());
     this.#attach({ kind: 'node', out });
   }
 }

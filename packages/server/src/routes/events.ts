@@ -8,8 +8,12 @@ import { cursorValue } from '../http/http.js';
 import { loadConversation } from './conversations.js';
 
 const REPLAY_PAGE = 500;
-/** A client that stops reading while this much is queued is dropped; it resumes with its cursor. */
+/**
+ * A client that leaves this much unread for `STALL_MS` is dropped (it resumes with its cursor); the
+ * replay reads its next page only once the client's queue is below it.
+ */
 const MAX_QUEUED_BYTES = 1 << 20;
+const STALL_MS = 10_000;
 const encoder = new TextEncoder();
 /** Each live event's frame, encoded once for all the streams of its conversation. */
 const frames = new WeakMap<BatonEvent, Uint8Array>();
@@ -61,6 +65,7 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
   const stream = new EventStream({
     heartbeatMs: ctx.heartbeatMs,
     maxQueuedBytes: MAX_QUEUED_BYTES,
+    stallMs: STALL_MS,
     onEnd: () => {
       unsubscribe();
       ctx.streams.delete(end);
@@ -123,6 +128,8 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
   void (async () => {
     try {
       for (;;) {
+        await stream.ready();
+        if (stream.ended) break;
         const page = await ctx.store.readEvents(id, sentUpTo, REPLAY_PAGE);
         for (const event of page) deliver(event);
         if (page.length < REPLAY_PAGE || stream.ended) break;
