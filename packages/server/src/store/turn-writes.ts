@@ -203,20 +203,35 @@ export async function appendTurnsTx(sql: SqlExecutor, input: AppendTurnsInput): 
   const appended = [...conversations.values()].filter((c) => c.events.length > 0);
   if (appended.length === 0) return { results, appended };
   const events = appended.flatMap((c) => c.events);
+  const { notify } = input;
+  // One statement (one round trip on PostgreSQL, where this thread waits for each): the new last_seqs,
+  // the events, and the NOTIFY that is delivered at commit, in commit order, to every instance (this
+  // one ignores its own). Data-modifying CTEs run whether or not the statement reads them.
   await sql.query(
-    `UPDATE conversations AS c SET last_seq = w.last_seq
-   FROM unnest($1::text[], $2::bigint[]) AS w (id, last_seq) WHERE c.id = w.id`,
-    [appended.map((c) => c.id), appended.map((c) => c.lastSeq)],
-  );
-  await sql.query(
-    `INSERT INTO events (conversation_id, seq, type, ts, data)
-   SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::jsonb[])`,
+    `WITH bumped AS (
+       UPDATE conversations AS c SET last_seq = w.last_seq
+       FROM unnest($1::text[], $2::bigint[]) AS w (id, last_seq) WHERE c.id = w.id
+     ), logged AS (
+       INSERT INTO events (conversation_id, seq, type, ts, data)
+       SELECT * FROM unnest($3::text[], $4::bigint[], $5::text[], $6::text[], $7::jsonb[])
+     )
+     ${notify ? 'SELECT pg_notify($8, note) FROM unnest($9::text[]) AS note' : 'SELECT 1'}`,
     [
+      appended.map((c) => c.id),
+      appended.map((c) => c.lastSeq),
       events.map((e) => e.conversationId),
       events.map((e) => e.seq),
       events.map((e) => e.type),
       events.map((e) => e.ts),
       events.map((e) => JSON.stringify(e.data)),
+      ...(notify
+        ? [
+            notify.channel,
+            appended.map((c) =>
+              JSON.stringify({ i: notify.instanceId, c: c.id, f: c.events[0]!.seq, t: c.events.at(-1)!.seq }),
+            ),
+          ]
+        : []),
     ],
   );
   await projectTurnMessages(sql, changes);
@@ -242,16 +257,6 @@ export async function appendTurnsTx(sql: SqlExecutor, input: AppendTurnsInput): 
       await sql.query('DELETE FROM events WHERE conversation_id = $1 AND seq < $2', [c.id, oldest]);
       await sql.query('UPDATE conversations SET oldest_seq = $2 WHERE id = $1', [c.id, oldest]);
     }
-  }
-  const { notify } = input;
-  if (notify) {
-    // Delivered at commit, in commit order, to every instance (this one ignores its own).
-    await sql.query('SELECT pg_notify($1, note) FROM unnest($2::text[]) AS note', [
-      notify.channel,
-      appended.map((c) =>
-        JSON.stringify({ i: notify.instanceId, c: c.id, f: c.events[0]!.seq, t: c.events.at(-1)!.seq }),
-      ),
-    ]);
   }
   return { results, appended };
 }
