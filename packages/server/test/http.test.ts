@@ -17,6 +17,7 @@ import {
   openStorage,
   openStore,
   startServer,
+  type BatonServer,
   type Bot,
   type RunningServer,
   type StartServerOptions,
@@ -562,6 +563,36 @@ describe('limits, identity, retention and failing bots', () => {
   });
 });
 
+/** Requests straight to `server.fetch` (no HTTP server, as on runtimes other than Node). */
+function fetchOnly(server: BatonServer) {
+  const at = (path: string, init: RequestInit = {}) =>
+    server.fetch(new Request(`http://baton.test${path}`, init));
+  return {
+    at,
+    /** A new conversation: its path and the authorization header. */
+    async create() {
+      const res = await at('/v1/conversations', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
+      const created = (await res.json()) as { conversationId: string; token: string };
+      return {
+        path: `/v1/conversations/${created.conversationId}`,
+        auth: { authorization: `Bearer ${created.token}` },
+      };
+    },
+    send(conversation: { path: string; auth: Record<string, string> }, text: string) {
+      const key = uuidv7();
+      return at(`${conversation.path}/messages`, {
+        method: 'POST',
+        headers: { ...conversation.auth, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ clientMessageId: key, text }),
+      });
+    },
+  };
+}
+
 describe('event streams on Node and elsewhere', () => {
   it('on Node, writes a stream straight to the response, with every header the app adds', async () => {
     const server = await createBatonServer({ ...base });
@@ -671,26 +702,13 @@ describe('event streams on Node and elsewhere', () => {
     // Through the response body (no kernel buffers in between), so the queue really grows past 1 MiB.
     // The escalation policy would hand these repeated questions to a person.
     const server = await createBatonServer({ ...base, bot: chatty, escalation: false });
-    const at = (path: string, init: RequestInit = {}) =>
-      server.fetch(new Request(`http://baton.test${path}`, init));
+    const { at, create, send: sendTo } = fetchOnly(server);
     try {
-      const created = await (
-        await at('/v1/conversations', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: '{}',
-        })
-      ).json();
-      const auth = { authorization: `Bearer ${created.token}` };
-      const path = `/v1/conversations/${created.conversationId}`;
+      const conversation = await create();
+      const { path, auth } = conversation;
       let lastSeq = 0;
       for (let i = 0; i < 6; i++) {
-        const key = uuidv7();
-        await at(`${path}/messages`, {
-          method: 'POST',
-          headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': key },
-          body: JSON.stringify({ clientMessageId: key, text: `question ${i}` }),
-        });
+        await sendTo(conversation, `question ${i}`);
         for (;;) {
           const page: HistoryResponse = await (await at(`${path}/messages`, { headers: auth })).json();
           lastSeq = page.lastSeq;
@@ -720,18 +738,10 @@ describe('event streams on Node and elsewhere', () => {
 
   it('elsewhere, streams through the response body, and a reader that cancels ends the stream', async () => {
     const server = await createBatonServer({ ...base });
-    const at = (path: string, init: RequestInit = {}) =>
-      server.fetch(new Request(`http://baton.test${path}`, init));
+    const { at, create, send: sendTo } = fetchOnly(server);
     try {
-      const created = await (
-        await at('/v1/conversations', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: '{}',
-        })
-      ).json();
-      const auth = { authorization: `Bearer ${created.token}` };
-      const res = await at(`/v1/conversations/${created.conversationId}/events`, { headers: auth });
+      const conversation = await create();
+      const res = await at(`${conversation.path}/events`, { headers: conversation.auth });
       assert.equal(res.headers.get('content-type'), 'text/event-stream; charset=utf-8');
       const reader = res.body!.getReader();
       const decoder = new TextDecoder();
@@ -741,12 +751,7 @@ describe('event streams on Node and elsewhere', () => {
       };
       await until(/"type":"hello"/);
       assert.match(text, /^retry: \d+\n\n/);
-      const key = uuidv7();
-      const sent = await at(`/v1/conversations/${created.conversationId}/messages`, {
-        method: 'POST',
-        headers: { ...auth, 'content-type': 'application/json', 'idempotency-key': key },
-        body: JSON.stringify({ clientMessageId: key, text: 'over the body' }),
-      });
+      const sent = await sendTo(conversation, 'over the body');
       assert.equal(sent.status, 201);
       await until(/"type":"message.completed"/);
       assert.match(text, /"text":"You said: over the body"/);
