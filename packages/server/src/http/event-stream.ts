@@ -22,10 +22,20 @@ export interface EventStreamOptions {
   onEnd?: () => void;
 }
 
-type Sink =
-  | { kind: 'pending'; frames: (string | Uint8Array)[]; bytes: number }
+type Reader =
   | { kind: 'stream'; controller: ReadableStreamDefaultController<Uint8Array> }
   | { kind: 'node'; out: ServerResponse };
+type Sink = { kind: 'pending'; frames: (string | Uint8Array)[]; bytes: number } | Reader;
+
+function send(reader: Reader, frame: string | Uint8Array): void {
+  if (reader.kind === 'node') reader.out.write(frame);
+  else reader.controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
+}
+
+function close(reader: Reader): void {
+  if (reader.kind === 'node') reader.out.end();
+  else reader.controller.close();
+}
 
 /**
  * The body of one server-sent event stream. Frames written before anybody reads are kept; then they go
@@ -83,13 +93,10 @@ export class EventStream {
     if (this.#ended) return;
     const sink = this.#sink;
     try {
-      if (sink.kind === 'node') sink.out.write(frame);
-      else if (sink.kind === 'stream')
-        sink.controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
-      else {
+      if (sink.kind === 'pending') {
         sink.frames.push(frame);
         sink.bytes += typeof frame === 'string' ? frame.length : frame.byteLength;
-      }
+      } else send(sink, frame);
     } catch {
       // The client went away under us.
       this.end();
@@ -150,8 +157,7 @@ export class EventStream {
     this.#wake();
     const sink = this.#sink;
     try {
-      if (sink.kind === 'node') sink.out.end();
-      else if (sink.kind === 'stream') sink.controller.close();
+      if (sink.kind !== 'pending') close(sink);
     } catch {
       // Already closed or cancelled by the client.
     }
@@ -159,19 +165,13 @@ export class EventStream {
   }
 
   /** Hands the frames written so far to the reader that takes the stream; a second taker is ignored. */
-  #attach(sink: Exclude<Sink, { kind: 'pending' }>): void {
+  #attach(sink: Reader): void {
     const current = this.#sink;
     if (current.kind !== 'pending') return;
     this.#sink = sink;
-    const write = (frame: string | Uint8Array) => {
-      if (sink.kind === 'node') sink.out.write(frame);
-      else sink.controller.enqueue(typeof frame === 'string' ? encoder.encode(frame) : frame);
-    };
-    for (const frame of current.frames) write(frame);
-    if (this.#ended) {
-      if (sink.kind === 'node') sink.out.end();
-      else sink.controller.close();
-    } else if (this.#queuedBytes() <= this.#maxQueuedBytes) this.#wake();
+    for (const frame of current.frames) send(sink, frame);
+    if (this.#ended) close(sink);
+    else if (this.#queuedBytes() <= this.#maxQueuedBytes) this.#wake();
     else this.#checkQueue();
   }
 

@@ -72,14 +72,13 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
     },
   });
   const end = () => stream.end();
-  const write = (frame: string | Uint8Array) => stream.write(frame);
   c.req.raw.signal.addEventListener('abort', end, { once: true });
   ctx.streams.add(end);
 
   // 2.-4. retry, then hello, then the bounds check.
-  write(`retry: ${DEFAULT_RETRY_MS}\n\n`);
+  stream.write(`retry: ${DEFAULT_RETRY_MS}\n\n`);
   const now = new Date().toISOString();
-  write(
+  stream.write(
     encodeEvent({
       type: 'hello',
       conversationId: id,
@@ -99,7 +98,7 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
   const reset: SyncResetData['reason'] | undefined =
     cursor > lastSeq ? 'cursor_ahead' : cursor < oldestSeq - 1 ? 'retention' : undefined;
   if (reset) {
-    write(
+    stream.write(
       encodeEvent({
         type: 'sync.reset',
         conversationId: id,
@@ -120,7 +119,7 @@ export async function events(ctx: ServerContext, c: Context): Promise<Response> 
       if (event.seq <= sentUpTo) return;
       sentUpTo = event.seq;
     }
-    write(frameOf(event));
+    stream.write(frameOf(event));
     if (event.type === 'conversation.updated' && event.data.status === 'closed') end();
   };
 
