@@ -261,6 +261,10 @@ export function createChat(options: CreateChatOptions): Chat {
       wakers.add(done);
     });
 
+  /** True when the browser knows it has no network (`navigator.onLine === false`). */
+  const browserOffline = (): boolean =>
+    (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false;
+
   const onOnline = (): void => {
     for (const wake of [...wakers]) wake();
   };
@@ -661,7 +665,9 @@ export function createChat(options: CreateChatOptions): Chat {
       let waitMs = 0;
       try {
         await ensureConversation();
-        emit(applySendStatus(state, id, 'sending'));
+        // While the browser says it is offline the bubble stays "queued" through the attempts, instead of
+        // flickering to "sending" at each one; they are still made, as `navigator.onLine` can be wrong.
+        emit(applySendStatus(state, id, browserOffline() ? 'queued' : 'sending'));
         const body = await request<SendMessageResponse>(
           'POST',
           path('/messages'),
@@ -700,10 +706,7 @@ export function createChat(options: CreateChatOptions): Chat {
     await writeOutbox(clientMessageId);
   }
 
-  function showBubble(
-    entry: OutboxEntry,
-    queued = (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false,
-  ): void {
+  function showBubble(entry: OutboxEntry, queued = browserOffline()): void {
     emit(
       applyOptimisticSend(state, {
         clientMessageId: entry.clientMessageId,

@@ -224,6 +224,38 @@ describe('createChat against the example backend', () => {
     assert.equal(s.messages.filter((m) => m.role === 'user').length, 1);
   });
 
+  it('send: while navigator.onLine is false the bubble stays queued through the failed attempts', async () => {
+    const original = Object.getOwnPropertyDescriptor(globalThis, 'navigator');
+    const navigator = { onLine: false };
+    Object.defineProperty(globalThis, 'navigator', { value: navigator, configurable: true });
+    try {
+      let failures = 3;
+      const chat = open({
+        random: () => 0,
+        fetch: async (input, init) => {
+          if (init?.method === 'POST' && String(input).endsWith('/messages') && failures-- > 0) {
+            // The network comes back after the third failed attempt.
+            if (failures === 0) navigator.onLine = true;
+            throw new TypeError('fetch failed');
+          }
+          return globalThis.fetch(input, init);
+        },
+      });
+      const statuses: string[] = [];
+      chat.subscribe(() => {
+        const status = chat.getSnapshot().messages[0]?.status;
+        if (status && status !== statuses.at(-1)) statuses.push(status);
+      });
+      await chat.send('typed in a tunnel');
+      await waitFor(chat, () => lastBot(chat)?.status === 'complete', 5000, 'answer');
+      assert.deepEqual(statuses.slice(0, 3), ['queued', 'sending', 'sent']);
+      assert.equal(failures, -1, 'three attempts failed, the fourth was sent');
+    } finally {
+      if (original) Object.defineProperty(globalThis, 'navigator', original);
+      else delete (globalThis as { navigator?: unknown }).navigator;
+    }
+  });
+
   it('send: a 503, then a response lost after the server acted: same key, one message', async () => {
     const proxy = await startProxy(backend.url);
     try {

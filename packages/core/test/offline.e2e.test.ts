@@ -46,12 +46,18 @@ interface PageGlobals {
 
 let backend: Backend;
 let browser: Browser;
-/** POSTs of new messages the backend received, by text. */
+/** POSTs of new messages the backend accepted, by text. */
 const posts: string[] = [];
+/** While true, the backend drops API connections unanswered (see `setOffline`). */
+let offline = false;
 
 before(async () => {
   const bundle = await readFile(BUNDLE, 'utf8');
-  const countPosts = (req: IncomingMessage, _res: ServerResponse): boolean => {
+  const network = (req: IncomingMessage, _res: ServerResponse): boolean => {
+    if (offline && req.url?.startsWith('/v1/')) {
+      req.socket.destroy();
+      return true;
+    }
     if (req.method === 'POST' && /\/messages$/.test(req.url ?? '')) {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -59,7 +65,7 @@ before(async () => {
     }
     return false;
   };
-  backend = (await startExampleBackend({ serveExtra: countPosts })) as unknown as Backend;
+  backend = (await startExampleBackend({ serveExtra: network })) as unknown as Backend;
   browser = await launchChromium();
   appShell = async (context) => {
     await context.route(`${backend.url}/app.html`, (route) =>
@@ -116,6 +122,17 @@ function storedOnServer(text: string): number {
   return count;
 }
 
+/**
+ * Takes the browser context off the network, or back on. Chromium's offline emulation sets
+ * `navigator.onLine` and fires the events, but on two busy cores some requests bypassed it (and
+ * DevTools request interception too): 7 of 30 runs stored the "offline" message during the reload.
+ * So the backend also drops every API connection while the test is offline, as a dead network would.
+ */
+async function setOffline(context: BrowserContext, value: boolean): Promise<void> {
+  offline = value;
+  await context.setOffline(value);
+}
+
 const send = (page: Page, text: string): Promise<void> =>
   page.evaluate((t) => {
     // Not awaited: offline, the promise settles only once the message is delivered.
@@ -123,7 +140,7 @@ const send = (page: Page, text: string): Promise<void> =>
   }, text);
 
 describe('offline send -> reload -> online in Chromium', () => {
-  it('a message typed offline is queued, survives a reload, and is delivered exactly once', async () => {
+  it('a message typed offline is queued, survives a reload, and is delivered exactly once', { timeout: 120_000 }, async () => {
     const context = await browser.newContext();
     await appShell(context);
     try {
@@ -131,7 +148,7 @@ describe('offline send -> reload -> online in Chromium', () => {
       await send(page, 'hello while online');
       await until(page, (s) => s.messages.length === 2 && s.messages[1]!.status === 'complete', null);
 
-      await context.setOffline(true);
+      await setOffline(context, true);
       assert.equal(await page.evaluate(() => navigator.onLine), false);
       const text = `typed offline ${Date.now()}`;
       await send(page, text);
@@ -165,7 +182,7 @@ describe('offline send -> reload -> online in Chromium', () => {
       assert.equal(storedOnServer(text), 0);
       assert.equal(posts.filter((p) => p === text).length, 0, 'nothing reached the server offline');
 
-      await context.setOffline(false);
+      await setOffline(context, false);
       await until(
         page,
         (s, t) =>
@@ -200,7 +217,7 @@ describe('offline send -> reload -> online in Chromium', () => {
 });
 
 describe('storage quota exceeded in Chromium (DevTools protocol)', () => {
-  it('keeps working in memory, reports degraded storage, and loses nothing from the session', async () => {
+  it('keeps working in memory, reports degraded storage, and loses nothing from the session', { timeout: 120_000 }, async () => {
     const context = await browser.newContext();
     await appShell(context);
     await context.route(`${backend.url}/blank.html`, (route) =>
