@@ -139,8 +139,9 @@ const send = (page: Page, text: string): Promise<void> =>
     void (window as unknown as PageGlobals).chat.send(t).catch(() => {});
   }, text);
 
-describe('offline send -> reload -> online in Chromium', () => {
-  it('a message typed offline is queued, survives a reload, and is delivered exactly once', { timeout: 120_000 }, async () => {
+// Each suite fails after two minutes rather than holding CI: no step should take more than seconds.
+describe('offline send -> reload -> online in Chromium', { timeout: 120_000 }, () => {
+  it('a message typed offline is queued, survives a reload, and is delivered exactly once', async () => {
     const context = await browser.newContext();
     await appShell(context);
     try {
@@ -216,8 +217,8 @@ describe('offline send -> reload -> online in Chromium', () => {
   });
 });
 
-describe('storage quota exceeded in Chromium (DevTools protocol)', () => {
-  it('keeps working in memory, reports degraded storage, and loses nothing from the session', { timeout: 120_000 }, async () => {
+describe('storage quota exceeded in Chromium (DevTools protocol)', { timeout: 120_000 }, () => {
+  it('keeps working in memory, reports degraded storage, and loses nothing from the session', async () => {
     const context = await browser.newContext();
     await appShell(context);
     await context.route(`${backend.url}/blank.html`, (route) =>
