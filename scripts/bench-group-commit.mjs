@@ -3,6 +3,8 @@
 // Runs the reference server's bot runner in this process, on PGlite in memory or --database-url, with
 // --answers paced echo answers at once, and times every Store.appendTurns call: batch size, duration,
 // and milliseconds per answer in the batch. Prints medians and writes bench-results/group-commit.json.
+// --busy P keeps this thread busy P% of the time, as serving 5,000 streams does under bench:server, to
+// show what the commit pays for the thread it runs on.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -19,6 +21,7 @@ const { values: args } = parseArgs({
     'word-ms': { type: 'string', default: '20' },
     duration: { type: 'string', default: '15' },
     'database-url': { type: 'string' },
+    busy: { type: 'string', default: '0' },
     out: { type: 'string', default: join(root, 'bench-results', 'group-commit.json') },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -30,6 +33,7 @@ if (args.help) {
   --word-ms D         pause between words (default 20)
   --duration S        seconds to measure (default 15)
   --database-url URL  PostgreSQL instead of PGlite in memory
+  --busy P            keep this thread busy P% of every 10 ms (default 0), as serving streams does
   --out FILE          JSON results (default bench-results/group-commit.json)`);
   process.exit(0);
 }
@@ -42,6 +46,20 @@ const ANSWERS = int('answers');
 const WORDS = int('words');
 const WORD_MS = int('word-ms');
 const DURATION_MS = int('duration') * 1000;
+const BUSY = Number(args.busy);
+if (!(BUSY >= 0 && BUSY < 100)) throw new Error('--busy must be a percentage from 0 to 99');
+
+/** Stand-in for serving work: spins BUSY% of every 10 ms slice until `stopAt`, yielding in between. */
+function occupy(stopAt) {
+  const spinMs = BUSY / 10;
+  const slice = () => {
+    if (Date.now() >= stopAt) return;
+    const until = performance.now() + spinMs;
+    while (performance.now() < until);
+    setTimeout(slice, 10 - spinMs);
+  };
+  if (BUSY > 0) slice();
+}
 
 /** A bot whose word k is due k x WORD_MS after the start, as a model's tokens arrive. */
 const bot = {
@@ -103,10 +121,13 @@ async function driver(stopAt) {
 }
 
 const store = args['database-url'] ? 'postgres' : 'pglite';
-console.log(`bench:group-commit: ${ANSWERS} answers at once, ${WORDS} words every ${WORD_MS} ms, ${store}`);
+console.log(
+  `bench:group-commit: ${ANSWERS} answers at once, ${WORDS} words every ${WORD_MS} ms, ${store}, thread ${BUSY}% busy`,
+);
 const warmUpMs = 3000;
 const stopAt = Date.now() + warmUpMs + DURATION_MS;
 const drivers = Array.from({ length: ANSWERS }, (_, i) => sleep(i * 5).then(() => driver(stopAt)));
+occupy(stopAt);
 await sleep(warmUpMs);
 measuring = true;
 await sleep(DURATION_MS);
@@ -122,6 +143,7 @@ const full = commits.filter((c) => c.size >= ANSWERS * 0.8);
 const results = {
   store,
   answers: ANSWERS,
+  busyPercent: BUSY,
   commits: commits.length,
   commitsPerSecond: commits.length / (DURATION_MS / 1000),
   batchSizeP50: quantile(
