@@ -125,6 +125,21 @@ describe('the SQL store on PGlite', () => {
     assert.deepEqual(value, [1, 4]);
   });
 
+  it('keeps a leading U+FEFF in text values (user id, message text)', async () => {
+    const id = '\ufeffuser-with-bom';
+    await store.createConversation({
+      id: 'cv_bom',
+      tokenHash: 'ab'.repeat(32),
+      user: { id, verified: false },
+      createdAt: at,
+    });
+    assert.equal((await store.getConversation('cv_bom'))?.user.id, id);
+    const [row] = await client.query<{ user_id: string }>('SELECT user_id FROM conversations WHERE id = $1', [
+      'cv_bom',
+    ]);
+    assert.equal(row!.user_id, id);
+  });
+
   it('records migrations once, in schema_migrations', async () => {
     const rows = await client.query<{ version: number }>(
       'SELECT version FROM schema_migrations ORDER BY version',

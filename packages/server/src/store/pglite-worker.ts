@@ -14,6 +14,16 @@ if (!port) throw new Error('pglite-worker.js runs as a worker thread, started by
 
 const { dataDir, wasm, syncPort, signal } = workerData as WorkerStart;
 
+// PGlite decodes every text value with a default `TextDecoder`, which drops a leading U+FEFF: a user id
+// or a name starting with one came back without it. This thread runs nothing but PGlite, so its decoders
+// keep the character, as PostgreSQL's clients do.
+const Decoder = globalThis.TextDecoder;
+globalThis.TextDecoder = class extends Decoder {
+  constructor(label?: string, options: TextDecoderOptions = {}) {
+    super(label, { ...options, ignoreBOM: true });
+  }
+};
+
 /** Open transactions by id, each waiting for its `end` request. */
 const open = new Map<number, { tx: Transaction; end: (requestId: number, commit: boolean) => void }>();
 /** PGlite has one connection: tasks run one at a time, `high` (the bot runner's writes) first. */
