@@ -210,8 +210,9 @@ export async function appendTurnsTx(sql: SqlExecutor, input: AppendTurnsInput): 
   // Every write in one statement: on PostgreSQL each statement is a round trip, and under load each one
   // also waits for its thread's turn, so the transaction (and the rows it holds locked) took about three
   // times as long with the writes one by one. Data-modifying CTEs all run, whether or not the statement
-  // reads them; each touches rows no other one does. The NOTIFY is delivered at commit, in commit order,
-  // to every instance (this one ignores its own).
+  // reads them; each touches rows no other one does. `projected` inserts the rows of started messages;
+  // a later event changes only status and body, never seq or role. The NOTIFY is delivered at commit, in
+  // commit order, to every instance (this one ignores its own).
   await sql.query(
     `WITH bumped AS (
        UPDATE conversations AS c SET last_seq = w.last_seq
@@ -305,7 +306,6 @@ async function messageWrites(
   for (const change of withEvents) {
     let message = stored.get(`${change.conversationId} ${change.messageId}`);
     for (const event of change.events) message = projectMessage(message, event);
-    // New rows for `message.started`; seq and role are never changed by a later event.
     if (message) projected.push({ conversationId: change.conversationId, message });
   }
   return { refreshed, projected };
