@@ -169,19 +169,21 @@ const sseAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
 
 /**
  * One command. A GET that finds its kept-alive socket closed by the server (idle past the server's
- * keep-alive timeout just as it was reused) is sent again once; other methods are never repeated.
+ * keep-alive timeout just as it was reused) is sent again once, on a new connection; other methods are
+ * never repeated.
  */
 async function request(method, path, options = {}) {
   try {
     return await requestOnce(method, path, options);
   } catch (error) {
     if (method !== 'GET' || error?.code !== 'ECONNRESET') throw error;
+    // On a new connection: the pool may hold more sockets that the server closed meanwhile.
     console.error(`bench-server: ${method} ${path}: ${error.message} (${error.code}); sending it again`);
-    return requestOnce(method, path, options);
+    return requestOnce(method, path, { ...options, agent: false });
   }
 }
 
-function requestOnce(method, path, { token, body, headers = {} } = {}) {
+function requestOnce(method, path, { token, body, headers = {}, agent = commandAgent } = {}) {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const req = http.request(
@@ -190,7 +192,7 @@ function requestOnce(method, path, { token, body, headers = {} } = {}) {
         port,
         method,
         path,
-        agent: commandAgent,
+        agent,
         headers: {
           'baton-protocol': '1.0',
           ...(token && { authorization: `Bearer ${token}` }),
