@@ -125,6 +125,47 @@ describe('the SQL store on PGlite', () => {
     assert.deepEqual(value, [1, 4]);
   });
 
+  it('commits nothing of a transaction whose failed statement was caught, and says so', async () => {
+    await client.exec('CREATE TABLE t (k int PRIMARY KEY)');
+    await client.query('INSERT INTO t VALUES (1)');
+    await assert.rejects(
+      client.transaction(async (sql) => {
+        await sql.query('INSERT INTO t VALUES (5)');
+        await sql.query('INSERT INTO t VALUES (1)').catch(() => undefined);
+      }),
+      /rolled back instead of committed/,
+    );
+    const rows = await client.query<{ k: number }>('SELECT k FROM t ORDER BY k');
+    assert.deepEqual(
+      rows.map((r) => r.k),
+      [1],
+    );
+  });
+
+  it('answers every statement right past its cache of prepared statements, which stays bounded', async () => {
+    const distinct = (k: number) => `SELECT $1::int + ${k} AS n, $2::jsonb AS j, $3::text[] AS a`;
+    const run = async (k: number) => {
+      const [row] = await client.query<{ n: number; j: unknown; a: string[] }>(distinct(k), [
+        1,
+        { k, nested: [k, null, 'x'] },
+        ['a "quoted", {braced}', `${k}`],
+      ]);
+      assert.deepEqual(row, {
+        n: k + 1,
+        j: { k, nested: [k, null, 'x'] },
+        a: ['a "quoted", {braced}', `${k}`],
+      });
+    };
+    for (let k = 0; k < 600; k++) await run(k);
+    // The first ones were closed to make room; they are prepared again.
+    for (let k = 0; k < 20; k++) await run(k);
+    const [count] = await client.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM pg_prepared_statements',
+    );
+    assert.ok(count!.n <= 501, `${count!.n} statements prepared`);
+    assert.ok(count!.n >= 100, `${count!.n} statements prepared: are statements prepared at all?`);
+  });
+
   it('keeps a leading U+FEFF in text values (user id, message text)', async () => {
     const id = '\ufeffuser-with-bom';
     await store.createConversation({

@@ -4,7 +4,8 @@
  * Started by {@link createPgliteClient}; speaks the messages of pglite-protocol.ts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import { PGlite } from '@electric-sql/pglite';
+import { PgliteSession } from './pglite-session.js';
 import { PROCEDURES } from './procedures.js';
 import type { SqlExecutor } from './sql-client.js';
 import { toWorkerError, type WorkerReply, type WorkerRequest, type WorkerStart } from './pglite-protocol.js';
@@ -25,7 +26,7 @@ globalThis.TextDecoder = class extends Decoder {
 };
 
 /** Open transactions by id, each waiting for its `end` request. */
-const open = new Map<number, { tx: Transaction; end: (requestId: number, commit: boolean) => void }>();
+const open = new Map<number, { tx: SqlExecutor; end: (requestId: number, commit: boolean) => void }>();
 /** PGlite has one connection: tasks run one at a time, `high` (the bot runner's writes) first. */
 const queues = { high: [] as (() => Promise<void>)[], normal: [] as (() => Promise<void>)[] };
 let running = false;
@@ -71,11 +72,11 @@ const ROLLBACK = Symbol('rollback');
  * Takes the connection for one transaction: answers `id` once BEGIN ran, runs the caller's `tx`
  * statements as they come, and answers the `end` request when COMMIT or ROLLBACK is done.
  */
-function begin(id: number, priority: 'normal' | 'high', db: PGlite): void {
+function begin(id: number, priority: 'normal' | 'high', session: PgliteSession): void {
   enqueue(priority, async () => {
     let endId: number | undefined;
     try {
-      await db.transaction(
+      await session.transaction(
         (tx) =>
           new Promise<void>((resolve, reject) => {
             open.set(id, {
@@ -110,11 +111,16 @@ async function main(): Promise<void> {
     reply({ id: 0, ready: true, error: toWorkerError(error) });
     return;
   }
+  const session = new PgliteSession(db);
   port!.on('message', (request: WorkerRequest) => {
     switch (request.op) {
       case 'query':
         enqueue(request.priority, () =>
-          answer(request.id, async () => (await db.query(request.text, request.params as unknown[])).rows),
+          answer(request.id, async () => {
+            const rows = await session.query(request.text, request.params);
+            await db.syncToFs();
+            return rows;
+          }),
         );
         return;
       case 'exec':
@@ -123,22 +129,12 @@ async function main(): Promise<void> {
       case 'procedure': {
         const body = PROCEDURES[request.name] as (sql: SqlExecutor, input: unknown) => Promise<unknown>;
         enqueue(request.priority, () =>
-          answer(request.id, () =>
-            db.transaction((tx) =>
-              body(
-                {
-                  query: async <R>(text: string, params: readonly unknown[] = []) =>
-                    (await tx.query<R>(text, params as unknown[])).rows,
-                },
-                request.input,
-              ),
-            ),
-          ),
+          answer(request.id, () => session.transaction((tx) => body(tx, request.input))),
         );
         return;
       }
       case 'begin':
-        begin(request.id, request.priority, db);
+        begin(request.id, request.priority, session);
         return;
       case 'tx': {
         const entry = open.get(request.tx);
@@ -147,8 +143,8 @@ async function main(): Promise<void> {
           return;
         }
         // The server thread is blocked until this answer: reply on the sync port, then wake it.
-        entry.tx.query(request.text, request.params as unknown[]).then(
-          (result) => syncReply({ id: request.id, ok: true, value: result.rows }),
+        entry.tx.query(request.text, request.params).then(
+          (rows) => syncReply({ id: request.id, ok: true, value: rows }),
           (error: unknown) => syncReply({ id: request.id, ok: false, error: toWorkerError(error) }),
         );
         return;
