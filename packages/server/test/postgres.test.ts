@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { DurableEvent, MessageCompletedData } from '@baton-chat/protocol';
 import { runConformance } from '@baton-chat/protocol/conformance';
-import { createEchoBot, startServer, type RunningServer } from '@baton-chat/server';
+import { createEchoBot, createPostgresClient, startServer, type RunningServer } from '@baton-chat/server';
 import { call, createConversation, history, openStream, send } from './helpers.js';
 import { postgresUnavailable, startPostgres, type TestPostgres } from './postgres.js';
 
@@ -39,6 +39,30 @@ describe('the reference server on PostgreSQL', { skip }, () => {
       assert.equal(report.passed, report.results.length);
     } finally {
       await running.close();
+    }
+  });
+
+  it('prepares each statement once per connection, and keeps the number prepared bounded', async () => {
+    const client = await createPostgresClient(await postgres.createDatabase('prepared'), { max: 1 });
+    try {
+      const prepared = async () =>
+        (await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_prepared_statements'))[0]!.n;
+      for (let i = 0; i < 3; i++) {
+        const [row] = await client.query<{ n: number; a: string[] }>(
+          'SELECT $1::int + 1 AS n, $2::text[] AS a',
+          [i, ['x', null]],
+        );
+        assert.deepEqual(row, { n: i + 1, a: ['x', null] });
+      }
+      // This statement and the count itself, on the pool's one connection.
+      assert.equal(await prepared(), 2);
+      for (let k = 0; k < 600; k++) {
+        const [row] = await client.query<{ n: number }>(`SELECT $1::int + ${k} AS n`, [1]);
+        assert.equal(row!.n, k + 1);
+      }
+      assert.equal(await prepared(), 500);
+    } finally {
+      await client.close();
     }
   });
 

@@ -257,10 +257,11 @@ export async function createPostgresClient(
   probe.release();
   pool.on('error', (error) => console.error('baton-server: idle PostgreSQL connection failed:', error));
   const listeners = new Set<pg.Client>();
+  const statement = preparedStatements();
   const client: SqlClient = {
     dialect: 'postgres',
     async query<R>(text: string, params: readonly unknown[] = [], options: TransactionOptions = {}) {
-      return (await poolFor(options.priority).query(text, params as unknown[])).rows as R[];
+      return (await poolFor(options.priority).query(statement(text, params))).rows as R[];
     },
     async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>, options: TransactionOptions = {}) {
       const client = await poolFor(options.priority).connect();
@@ -268,7 +269,7 @@ export async function createPostgresClient(
         await client.query('BEGIN');
         const result = await fn({
           async query<R>(text: string, params: readonly unknown[] = []) {
-            return (await client.query(text, params as unknown[])).rows as R[];
+            return (await client.query(statement(text, params))).rows as R[];
           },
         });
         await client.query('COMMIT');
@@ -311,6 +312,27 @@ export async function createPostgresClient(
     },
   };
   return client;
+}
+
+/** Distinct statement texts prepared at most; the store's SQL is a fixed set far below this. */
+const MAX_PREPARED_TEXTS = 500;
+
+/**
+ * The query config of a statement: the first {@link MAX_PREPARED_TEXTS} distinct texts get a name, so
+ * each connection parses and plans them once and then only binds and executes them (PostgreSQL's plan
+ * cache chooses custom or generic plans as for any prepared statement); any text beyond runs unnamed, so
+ * a connection never holds an unbounded number of statements.
+ */
+function preparedStatements(): (text: string, params: readonly unknown[]) => pg.QueryConfig {
+  const names = new Map<string, string>();
+  return (text, params) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < MAX_PREPARED_TEXTS) {
+      name = `baton_${names.size}`;
+      names.set(text, name);
+    }
+    return { ...(name !== undefined && { name }), text, values: params as unknown[] };
+  };
 }
 
 function quoteIdent(name: string): string {
