@@ -98,15 +98,13 @@ export async function createSqlStore(client: SqlClient, options: SqlStoreOptions
     const value = await client.transaction(async (sql) => {
       const [row] = await sql.query<Row>('SELECT * FROM conversations WHERE id = $1 FOR UPDATE', [id]);
       if (!row) throw new BatonError('not-found', `No conversation ${id}.`);
-      const tx = new SqlTx(sql, toConversation(row), retention);
+      const tx = new SqlTx(
+        sql,
+        toConversation(row),
+        retention,
+        postgres ? { channel, instanceId } : undefined,
+      );
       const result = await fn(tx);
-      if (postgres && tx.appended.length > 0) {
-        // Delivered at commit, in commit order, to every instance (this one ignores its own).
-        await sql.query('SELECT pg_notify($1, $2)', [
-          channel,
-          JSON.stringify({ i: instanceId, c: id, f: tx.appended[0]!.seq, t: tx.appended.at(-1)!.seq }),
-        ]);
-      }
       done = tx;
       return result;
     });

@@ -119,23 +119,32 @@ export class SqlTx implements ConversationTx {
   readonly #written = new Map<string, Message>();
 
   readonly #retention: number;
+  readonly #notify: { channel: string; instanceId: string } | undefined;
 
-  /** `retention`: keep at most this many events (0 = all). */
-  constructor(sql: SqlExecutor, conversation: ConversationRecord, retention: number) {
+  /**
+   * `conversation` is the row as locked by this transaction (`SELECT ... FOR UPDATE`), so its `lastSeq`
+   * is exact. `retention`: keep at most this many events (0 = all). `notify` (PostgreSQL): each append
+   * NOTIFYs the other instances on this channel, as this instance.
+   */
+  constructor(
+    sql: SqlExecutor,
+    conversation: ConversationRecord,
+    retention: number,
+    notify?: { channel: string; instanceId: string },
+  ) {
     this.#sql = sql;
     this.conversation = conversation;
     this.#retention = retention;
+    this.#notify = notify;
   }
 
   async append(input: readonly NewEvent[]): Promise<DurableEvent[]> {
     if (input.length === 0) return [];
     const id = this.conversation.id;
-    const [row] = await this.#sql.query<Row>(
-      'UPDATE conversations SET last_seq = last_seq + $2 WHERE id = $1 RETURNING last_seq',
-      [id, input.length],
-    );
-    const last = Number(row!.last_seq);
-    const first = last - input.length + 1;
+    // Seqs follow the locked row's last_seq; raising it, logging the events and the NOTIFY (delivered at
+    // commit, in commit order, to every instance; this one ignores its own) are one statement.
+    const first = this.conversation.lastSeq + 1;
+    const last = this.conversation.lastSeq + input.length;
     const now = new Date().toISOString();
     const events = input.map(
       (e, i) =>
@@ -147,15 +156,25 @@ export class SqlTx implements ConversationTx {
           data: e.data,
         }) as DurableEvent,
     );
-    const values: unknown[] = [];
-    const tuples = events.map((e, i) => {
-      values.push(id, e.seq, e.type, e.ts, JSON.stringify(e.data));
-      const b = i * 5;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}::jsonb)`;
-    });
+    const notify = this.#notify;
     await this.#sql.query(
-      `INSERT INTO events (conversation_id, seq, type, ts, data) VALUES ${tuples.join(', ')}`,
-      values,
+      `WITH bumped AS (
+         UPDATE conversations SET last_seq = $2 WHERE id = $1
+       ), logged AS (
+         INSERT INTO events (conversation_id, seq, type, ts, data)
+         SELECT $1, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::jsonb[])
+       )
+       SELECT pg_notify($7, $8) WHERE $7 <> ''`,
+      [
+        id,
+        last,
+        events.map((e) => e.seq),
+        events.map((e) => e.type),
+        events.map((e) => e.ts),
+        events.map((e) => JSON.stringify(e.data)),
+        notify?.channel ?? '',
+        notify ? JSON.stringify({ i: notify.instanceId, c: id, f: first, t: last }) : '',
+      ],
     );
     this.conversation = { ...this.conversation, lastSeq: last };
     await this.#project(events);
