@@ -156,6 +156,20 @@ export class SqlTx implements ConversationTx {
           data: e.data,
         }) as DurableEvent,
     );
+    // Messages these events open are inserted by the same statement (see #project).
+    const opened = events.flatMap((event) => {
+      if (event.type !== 'message.created' && event.type !== 'message.started') return [];
+      const message = projectMessage(undefined, event)!;
+      const started = event.type === 'message.started';
+      return [
+        {
+          seq: event.seq,
+          message,
+          role: started ? 'bot' : message.role,
+          status: started ? 'streaming' : 'complete',
+        },
+      ];
+    });
     const notify = this.#notify;
     await this.#sql.query(
       `WITH bumped AS (
@@ -163,6 +177,9 @@ export class SqlTx implements ConversationTx {
        ), logged AS (
          INSERT INTO events (conversation_id, seq, type, ts, data)
          SELECT $1, * FROM unnest($3::bigint[], $4::text[], $5::text[], $6::jsonb[])
+       ), opened AS (
+         INSERT INTO messages (conversation_id, id, seq, role, status, body)
+         SELECT $1, * FROM unnest($9::text[], $10::bigint[], $11::text[], $12::text[], $13::jsonb[])
        )
        SELECT pg_notify($7, $8) WHERE $7 <> ''`,
       [
@@ -174,8 +191,14 @@ export class SqlTx implements ConversationTx {
         events.map((e) => JSON.stringify(e.data)),
         notify?.channel ?? '',
         notify ? JSON.stringify({ i: notify.instanceId, c: id, f: first, t: last }) : '',
+        opened.map((o) => o.message.id),
+        opened.map((o) => o.seq),
+        opened.map((o) => o.role),
+        opened.map((o) => o.status),
+        opened.map((o) => JSON.stringify(o.message)),
       ],
     );
+    for (const { message } of opened) this.#written.set(message.id, message);
     this.conversation = { ...this.conversation, lastSeq: last };
     await this.#project(events);
     const retention = this.#retention;
@@ -197,22 +220,11 @@ export class SqlTx implements ConversationTx {
       dirty.get(messageId) ?? (await this.getMessage(messageId)) ?? undefined;
     for (const event of events) {
       switch (event.type) {
-        case 'message.created': {
-          const message = projectMessage(undefined, event)!;
-          await this.#sql.query(
-            'INSERT INTO messages (conversation_id, id, seq, role, status, body) VALUES ($1, $2, $3, $4, $5, $6::jsonb)',
-            [id, message.id, event.seq, message.role, 'complete', JSON.stringify(message)],
-          );
-          this.#written.set(message.id, message);
+        case 'message.created':
+          // Inserted with the events (append).
           break;
-        }
         case 'message.started': {
-          const message = projectMessage(undefined, event)!;
-          await this.#sql.query(
-            'INSERT INTO messages (conversation_id, id, seq, role, status, body) VALUES ($1, $2, $3, $4, $5, $6::jsonb)',
-            [id, message.id, event.seq, 'bot', 'streaming', JSON.stringify(message)],
-          );
-          this.#written.set(message.id, message);
+          // The message was inserted with the events (append).
           await this.#sql.query(
             `UPDATE turns SET status = 'streaming', updated_at_ms = $3 WHERE conversation_id = $1 AND id = $2`,
             [id, event.data.turnId, Date.now()],
