@@ -157,19 +157,9 @@ export class SqlTx implements ConversationTx {
         }) as DurableEvent,
     );
     // Messages these events open are inserted by the same statement (see #project).
-    const opened = events.flatMap((event) => {
-      if (event.type !== 'message.created' && event.type !== 'message.started') return [];
-      const message = projectMessage(undefined, event)!;
-      const started = event.type === 'message.started';
-      return [
-        {
-          seq: event.seq,
-          message,
-          role: started ? 'bot' : message.role,
-          status: started ? 'streaming' : 'complete',
-        },
-      ];
-    });
+    const opened = events
+      .filter((e) => e.type === 'message.created' || e.type === 'message.started')
+      .map((e) => projectMessage(undefined, e)!);
     const notify = this.#notify;
     await this.#sql.query(
       `WITH bumped AS (
@@ -191,14 +181,14 @@ export class SqlTx implements ConversationTx {
         events.map((e) => JSON.stringify(e.data)),
         notify?.channel ?? '',
         notify ? JSON.stringify({ i: notify.instanceId, c: id, f: first, t: last }) : '',
-        opened.map((o) => o.message.id),
-        opened.map((o) => o.seq),
-        opened.map((o) => o.role),
-        opened.map((o) => o.status),
-        opened.map((o) => JSON.stringify(o.message)),
+        opened.map((m) => m.id),
+        opened.map((m) => m.seq),
+        opened.map((m) => m.role),
+        opened.map((m) => m.status),
+        opened.map((m) => JSON.stringify(m)),
       ],
     );
-    for (const { message } of opened) this.#written.set(message.id, message);
+    for (const message of opened) this.#written.set(message.id, message);
     this.conversation = { ...this.conversation, lastSeq: last };
     await this.#project(events);
     const retention = this.#retention;
@@ -220,11 +210,8 @@ export class SqlTx implements ConversationTx {
       dirty.get(messageId) ?? (await this.getMessage(messageId)) ?? undefined;
     for (const event of events) {
       switch (event.type) {
-        case 'message.created':
-          // Inserted with the events (append).
-          break;
         case 'message.started': {
-          // The message was inserted with the events (append).
+          // The message was inserted with the events (append), as a created one is.
           await this.#sql.query(
             `UPDATE turns SET status = 'streaming', updated_at_ms = $3 WHERE conversation_id = $1 AND id = $2`,
             [id, event.data.turnId, Date.now()],
