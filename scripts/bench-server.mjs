@@ -169,17 +169,19 @@ const HOST = '127.0.0.1';
 const commandAgent = new http.Agent({ keepAlive: true, maxSockets: 128 });
 
 /**
- * One command. A GET that finds its kept-alive socket closed by the server (idle past the server's
- * keep-alive timeout just as it was reused) is sent again once, on a new connection; other methods are
- * never repeated.
+ * One command. A GET, or a send with an Idempotency-Key (the protocol makes its repeat safe), that finds
+ * its kept-alive socket closed by the server (idle past the server's keep-alive timeout just as it was
+ * reused) is sent again once, on a new connection; other requests are never repeated.
  */
 async function request(method, path, options = {}) {
   try {
     return await requestOnce(method, path, options);
   } catch (error) {
-    if (method !== 'GET' || error?.code !== 'ECONNRESET') throw error;
+    const repeatable = method === 'GET' || options.headers?.['idempotency-key'] !== undefined;
+    if (!repeatable || error?.code !== 'ECONNRESET') throw error;
     // On a new connection: the pool may hold more sockets that the server closed meanwhile.
     console.error(`bench-server: ${method} ${path}: ${error.message} (${error.code}); sending it again`);
+    noteError({ code: `${error.code} (sent again)` });
     return requestOnce(method, path, { ...options, agent: false });
   }
 }
