@@ -628,7 +628,8 @@ export class BatonConsoleConversation extends LitElement {
   }
 
   #customerName(): string {
-    return this.#knownCustomerName() ?? 'The customer';
+    // As the queue names them: one name for the same person everywhere in the console.
+    return this.#knownCustomerName() ?? 'Visitor';
   }
 
   #knownCustomerName(): string | undefined {
@@ -967,8 +968,12 @@ export class BatonConsoleConversation extends LitElement {
 
   #authorLabel(m: Message): TemplateResult {
     switch (m.role) {
-      case 'user':
-        return html`<strong>Customer</strong> · ${m.author.name ?? this.#customerName()}`;
+      case 'user': {
+        const name = m.author.name ?? this.#knownCustomerName();
+        return name === undefined
+          ? html`<strong>Customer</strong>`
+          : html`<strong>Customer</strong> · ${name}`;
+      }
       case 'bot':
         return html`<strong>Bot</strong> · ${m.author.name ?? 'Assistant'}`;
       case 'agent':

@@ -78,7 +78,10 @@ describe('a customer in the widget and agents in the console', () => {
 
     await row.getByRole('button', { name: /Claim/ }).click();
     await chat.getByText('Ana Costa · support team').first().waitFor();
-    const composer = ana.getByLabel(/Reply to/);
+    // An anonymous customer has one name everywhere in the console: the queue's "Visitor".
+    await row.getByText('Visitor', { exact: true }).waitFor();
+    await ana.getByRole('heading', { name: 'Visitor', exact: true }).waitFor();
+    const composer = ana.getByLabel('Reply to Visitor');
     await composer.pressSequentially('Hello, this is Ana');
     await chat.getByText('Ana Costa is typing…').first().waitFor();
     await composer.press('Enter');

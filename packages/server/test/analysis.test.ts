@@ -653,6 +653,42 @@ describe('buildAiContext', () => {
     assert.match(ai.suggestedReply ?? '', /^Hi, thanks for waiting/);
   });
 
+  test('asking for a person after a confident answer: that question is not called unanswered', () => {
+    // The demo's first conversation: the bot answered with its source, then the customer asks for a
+    // person about something else. Telling the agent "the bot could not answer" the shipping question
+    // would be false and would send the draft reply off repeating the bot.
+    const ai = buildAiContext({
+      ...play([
+        { user: 'How long does shipping take?' },
+        {
+          bot: 'Counted in business days after your order leaves the warehouse: EU 3 to 5 days.',
+          confidence: 0.8,
+        },
+        { user: 'I want to talk to a human about order 1042' },
+      ]),
+      locale: 'en',
+      search: helpCenter,
+    });
+    assert.equal(ai.unansweredQuestion, undefined);
+    assert.doesNotMatch(ai.summary, /could not answer/);
+    assert.match(ai.summary, /order 1042/);
+    assert.match(ai.summary, /asked for a person/);
+    assert.deepEqual(ai.entities, [{ type: 'order_id', value: '1042' }]);
+    assert.match(ai.suggestedReply ?? '', /^Hi, thanks for waiting.*order 1042.*How can I help\?$/);
+  });
+
+  test('"that is not what I asked" after a confident answer points back to the question', () => {
+    const ai = buildAiContext({
+      ...play([
+        { user: 'Can I change the delivery address of my order?' },
+        { bot: 'Shipping is free over €50.', confidence: 0.8 },
+        { user: 'That is not what I asked. I want a person.' },
+      ]),
+      locale: 'en',
+    });
+    assert.equal(ai.unansweredQuestion, 'Can I change the delivery address of my order?');
+  });
+
   test('analyses and confidences are recomputed when not given, retracted messages are skipped', () => {
     const played = play(BROKEN_LAMP);
     const withRetracted: Message[] = [

@@ -88,7 +88,9 @@ export function summarizeConversation(input: SummaryInput): string {
   texts.forEach((text, messageIndex) => {
     for (const sentence of splitSentences(text, input.locale).slice(0, SENTENCES_PER_MESSAGE)) {
       const tokens = contentTokens(sentence, input.locale);
-      if (tokens.size === 0 || (asksForHuman(sentence) && tokens.size <= 4)) continue;
+      // A bare ask for a human says nothing about the problem; "a human about order 1042" does.
+      const bareAsk = asksForHuman(sentence) && tokens.size <= 4 && extractEntities(sentence).length === 0;
+      if (tokens.size === 0 || bareAsk) continue;
       if (unansweredTokens !== undefined && tokenJaccard(tokens, unansweredTokens) >= 0.8) continue;
       const score = information(sentence, tokens, messageIndex / texts.length);
       if (score >= MIN_INFORMATION) {

@@ -35,23 +35,35 @@ function questionIn(text: string, locale: string | undefined): string | undefine
 /** How many customer messages back a question is looked for when the one answered was a statement. */
 const QUESTION_LOOKBACK = 5;
 
+/** True when a customer message shows more than an ask for a human: a complaint, shouting, a repeat... */
+function disputes(text: string): boolean {
+  return detectCues(text).some((cue) => cue !== 'asks_for_human');
+}
+
 /**
  * The question behind the customer message at `index`: its own question sentence, else the nearest
- * earlier one (within {@link QUESTION_LOOKBACK} customer messages), else the message itself unless it
- * only asks for a human or complains. "That's not what I asked!" points back to what was asked.
+ * earlier one (within {@link QUESTION_LOOKBACK} customer messages) that the bot did not answer with
+ * confidence (`answered`), else the message itself unless it only asks for a human or complains.
+ * "That's not what I asked!" points back to what was asked, even when the bot sounded sure: once a
+ * message on the way back disputes the answers, a confident answer no longer counts.
  */
 function questionAt(
   messages: readonly Message[],
   index: number,
   locale: string | undefined,
+  answered: ReadonlySet<number>,
 ): { index: number; question: string } | undefined {
   let seen = 0;
+  let disputed = false;
   for (let at = index; at >= 0 && seen < QUESTION_LOOKBACK; at -= 1) {
     const message = messages[at];
     if (message?.role !== 'user') continue;
     seen += 1;
     const question = questionIn(message.text, locale);
-    if (question !== undefined) return { index: at, question };
+    if (question !== undefined && (at === index || disputed || !answered.has(at))) {
+      return { index: at, question };
+    }
+    if (disputes(message.text)) disputed = true;
   }
   const message = messages[index];
   if (message === undefined || asksForHuman(message.text) || detectCues(message.text).length > 0) {
@@ -68,8 +80,11 @@ function questionAt(
  * - a question in the last customer message, when the bot has not answered it yet.
  *
  * "The question behind" a message is its last question-like sentence, else the nearest earlier
- * customer question (up to 5 messages back), else the message itself when it is a plain statement
- * ("My lamp arrived broken") rather than a complaint or an ask for a human.
+ * customer question (up to 5 messages back) that the bot's latest reply to did not answer with
+ * confidence at or above `threshold` (unless a message since disputes the answers: a complaint,
+ * shouting, a repeat), else the message itself when it is a plain statement ("My lamp arrived
+ * broken") rather than a complaint or an ask for a human. So "How long does shipping take?", answered
+ * with confidence, then "I want a person about order 1042" has no unanswered question.
  *
  * `messages` are oldest first without retracted ones; `confidenceOf` gives a bot message's confidence
  * (`undefined` when unknown, which never counts as low). Returns the question sentence, at most 200
@@ -86,6 +101,8 @@ export function findUnansweredQuestion(
   let lastBot = -1;
   let lowAnswered = -1;
   let lastAsk = -1;
+  // Customer messages whose latest bot reply was confident (or of unknown confidence).
+  const answered = new Set<number>();
   messages.forEach((message, index) => {
     indexById.set(message.id, index);
     if (message.role === 'user') {
@@ -94,9 +111,13 @@ export function findUnansweredQuestion(
     } else if (message.role === 'bot') {
       lastBot = index;
       const confidence = confidenceOf(message);
+      const replied = message.replyTo === undefined ? undefined : indexById.get(message.replyTo);
+      const target = replied !== undefined && messages[replied]?.role === 'user' ? replied : lastUser;
       if (confidence !== undefined && confidence < threshold) {
-        const target = message.replyTo === undefined ? undefined : indexById.get(message.replyTo);
-        lowAnswered = target !== undefined && messages[target]?.role === 'user' ? target : lastUser;
+        lowAnswered = target;
+        answered.delete(target);
+      } else if (target >= 0) {
+        answered.add(target);
       }
     }
   });
@@ -104,7 +125,7 @@ export function findUnansweredQuestion(
   const candidates: { index: number; question: string }[] = [];
   const consider = (index: number): void => {
     if (index < 0 || messages[index]?.role !== 'user') return;
-    const found = questionAt(messages, index, locale);
+    const found = questionAt(messages, index, locale, answered);
     // Ranked by the message that raised the need, so a later ask outranks an older low answer.
     if (found !== undefined) candidates.push({ index, question: found.question });
   };
