@@ -190,7 +190,8 @@ export function createChat(options: CreateChatOptions): Chat {
   let destroyed = false;
   let outbox: OutboxEntry[] = [];
   let sendChain: Promise<unknown> = Promise.resolve();
-  const wakers = new Set<() => void>();
+  /** Pending waits: how to end each early, and whether it waits out a network failure. */
+  const wakers = new Map<() => void, boolean | undefined>();
   let lastTyping = { value: false, at: -Infinity };
   const typingTimers = new Map<string, unknown>();
   let saving: Promise<void> | undefined;
@@ -250,7 +251,11 @@ export function createChat(options: CreateChatOptions): Chat {
     while (saving) await saving;
   };
 
-  const sleep = (ms: number): Promise<void> =>
+  /**
+   * Waits `ms`, or less: `destroy()` ends every wait, and {@link retryNow} ends the waits of work that
+   * failed on the network (`network`), never a wait the server asked for with Retry-After.
+   */
+  const sleep = (ms: number, network?: boolean): Promise<void> =>
     new Promise((resolve) => {
       const done = (): void => {
         clock.clearTimeout(timer);
@@ -258,21 +263,24 @@ export function createChat(options: CreateChatOptions): Chat {
         resolve();
       };
       const timer = clock.setTimeout(done, ms);
-      wakers.add(done);
+      wakers.set(done, network);
     });
 
   /** True when the browser knows it has no network (`navigator.onLine === false`). */
   const browserOffline = (): boolean =>
     (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false;
 
-  const onOnline = (): void => {
-    for (const wake of [...wakers]) wake();
-  };
+  /**
+   * The network is back (the browser came online, or the stream reached the server): sends waiting to
+   * retry after a network failure retry now, instead of at the end of their backoff (up to 30 s after an
+   * outage). Each wake deletes only its own entry, which Map.forEach allows.
+   */
+  const retryNow = (): void => wakers.forEach((network, wake) => network && wake());
   const g = globalThis as {
     addEventListener?: (t: string, l: () => void) => void;
     removeEventListener?: (t: string, l: () => void) => void;
   };
-  g.addEventListener?.('online', onOnline);
+  g.addEventListener?.('online', retryNow);
 
   async function request<T>(
     method: 'GET' | 'POST',
@@ -295,6 +303,8 @@ export function createChat(options: CreateChatOptions): Chat {
     } catch (cause) {
       throw unreachable(cause);
     }
+    // The server answered: a stream waiting out an outage reconnects now (the transport's own rule).
+    if (response.ok) transport?.reconnect(true);
     const text = await response.text();
     let parsed: unknown;
     try {
@@ -427,6 +437,8 @@ export function createChat(options: CreateChatOptions): Chat {
       clock,
       random,
       onStatus: (status) => {
+        // The stream reached the server again: queued sends go now, not at the end of their backoff.
+        if (status === 'open') retryNow();
         emit(applyConnection(state, status));
         announce();
       },
@@ -696,7 +708,7 @@ export function createChat(options: CreateChatOptions): Chat {
         if (Number.isFinite(retryAfter)) waitMs = retryAfter * 1000;
         emit(applySendStatus(state, id, e.code === 'network' ? 'queued' : 'sending'));
       }
-      await sleep(Math.max(waitMs, random() * Math.min(SEND_MAX_MS, SEND_BASE_MS * 2 ** attempt)));
+      await sleep(Math.max(waitMs, random() * Math.min(SEND_MAX_MS, SEND_BASE_MS * 2 ** attempt)), !waitMs);
     }
   }
 
@@ -768,7 +780,7 @@ export function createChat(options: CreateChatOptions): Chat {
       return queue(entry);
     },
     async stop() {
-      const streaming = [...state.messages].reverse().find((m) => m.status === 'streaming' && m.turnId);
+      const streaming = state.messages.findLast((m) => m.status === 'streaming' && m.turnId);
       const answered =
         lastTurnId !== null && state.messages.some((m) => m.turnId === lastTurnId && m.status === 'complete');
       const turnId = streaming?.turnId ?? state.progress?.turnId ?? (answered ? undefined : lastTurnId);
@@ -851,7 +863,7 @@ export function createChat(options: CreateChatOptions): Chat {
       // Hand over quietly (without a channel nothing more is posted): the next leader reports the
       // connection and adopts what is left in the outbox.
       quit.abort();
-      channel?.post({ t: 'b' });
+      bye();
       channel?.close();
       channel = undefined;
       g.removeEventListener?.('pagehide', bye);
@@ -860,10 +872,10 @@ export function createChat(options: CreateChatOptions): Chat {
       emit(applyConnection(state, 'closed'));
       destroyed = true;
       listeners.clear();
-      for (const timer of typingTimers.values()) clock.clearTimeout(timer);
+      typingTimers.forEach((timer) => clock.clearTimeout(timer));
       typingTimers.clear();
-      g.removeEventListener?.('online', onOnline);
-      for (const wake of [...wakers]) wake();
+      g.removeEventListener?.('online', retryNow);
+      wakers.forEach((_, wake) => wake());
       await flush();
     },
   };

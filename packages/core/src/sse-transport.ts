@@ -76,8 +76,13 @@ export interface SseTransport {
   start(): void;
   /** Stops for good: aborts the request, clears timers and listeners, reports `closed`. */
   stop(): void;
-  /** Drops the current connection or backoff wait and connects again at once with the current cursor. */
-  reconnect(): void;
+  /**
+   * Drops the current connection or backoff wait and connects again at once with the current cursor.
+   * With `serverBack` (another request just reached the server), only a wait after the server was
+   * unreachable is cut short, and the backoff keeps growing if it fails again; an open stream, and one
+   * the server refused with an HTTP error (a 5xx storm), are left alone.
+   */
+  reconnect(serverBack?: boolean): void;
   /** The current status. */
   readonly status: TransportStatus;
 }
@@ -109,7 +114,7 @@ const report = rethrow;
  * Each attempt sends the caller's applied cursor (`getCursor()`) as `Last-Event-ID` and `?after=`, so a
  * block cut mid-way is never counted. The body goes through the protocol's WHATWG-exact decoder (BOM,
  * CR/LF/CRLF, bare `data`, comments). Reconnects use full-jitter backoff `random * min(cap, base * 2^n)`,
- * `base` from the last `retry:` (3000 ms by default), reset by `hello`; 429/503 wait `Retry-After` first;
+ * `base` from the last `retry:` (3000 ms by default), reset by `hello`; 429, 408 and 5xx wait `Retry-After` first;
  * 204, 404, 410 and other 4xx stop; 401 asks `onUnauthorized`. A watchdog reconnects when nothing
  * (event or comment) arrived for 2 x `heartbeatMs` (from `hello`). `online`, `pageshow` and a visible
  * `visibilitychange` reconnect at once when waiting, or when the stream has been silent longer than one
@@ -152,6 +157,8 @@ export function createSseTransport(options: SseTransportOptions): SseTransport {
   let watchdog: unknown;
   let wake: (() => void) | undefined;
   let immediate = false;
+  // The last attempt broke without an HTTP answer: the server was unreachable.
+  let unreachable = false;
 
   const setStatus = (next: TransportStatus): void => {
     if (next === status) return;
@@ -177,18 +184,16 @@ export function createSseTransport(options: SseTransportOptions): SseTransport {
     );
   };
 
+  // reconnect() does nothing once stopped.
   const catchUp = (): void => {
-    if (!running) return;
     if (doc?.visibilityState === 'hidden') return;
     if (!connected || clock.now() - lastActivity > heartbeatMs) reconnect();
   };
-  const onOnline = (): void => {
-    if (running) reconnect();
-  };
+  const onOnline = (): void => reconnect();
 
-  function reconnect(): void {
-    if (!running) return;
-    attempt = 0;
+  function reconnect(serverBack?: boolean): void {
+    if (!running || (serverBack && !(wake && unreachable))) return;
+    if (!serverBack) attempt = 0;
     immediate = true;
     controller?.abort(new BatonError('reconnect', 'Reconnecting.'));
     wake?.();
@@ -233,8 +238,8 @@ export function createSseTransport(options: SseTransportOptions): SseTransport {
         ),
       };
     }
-    if (s === 429 || s === 503) return { waitMs: retryAfter };
-    if (s >= 500 || s === 408 || s === 200) return {};
+    // Retried: a Retry-After (429, 503, any 5xx) sets the wait's floor.
+    if (s >= 500 || s === 429 || s === 408 || s === 200) return { waitMs: retryAfter };
     return {
       stop: new BatonError(
         s === 204 ? 'stopped' : code,
@@ -303,8 +308,10 @@ export function createSseTransport(options: SseTransportOptions): SseTransport {
     while (running) {
       let outcome: { stop?: BatonError; waitMs?: number } = {};
       immediate = false;
+      unreachable = true;
       try {
         outcome = await connectOnce();
+        unreachable = false;
       } catch {
         // Network error, cut body, watchdog or reconnect(): retry below.
       }

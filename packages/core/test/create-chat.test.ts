@@ -280,6 +280,69 @@ describe('createChat against the example backend', () => {
     }
   });
 
+  // After an outage the first part to reach the server again tells the other, so a customer never
+  // waits out a backoff (up to 30 s) with the server already back. `random: () => 0.999` makes every
+  // backoff wait its whole ceiling: the stream (retry 3 s) at 3, 9, 21 s after the cut, a send (1 s)
+  // at 1, 3, 7, 15 s after its first try.
+  it('after an outage, a queued send goes as soon as the stream is back, not at the end of its backoff', async () => {
+    const proxy = await startProxy(backend.url);
+    try {
+      const chat = open({ server: proxy.url, random: () => 0.999 });
+      await chat.send('before the outage');
+      await waitFor(chat, () => lastBot(chat)?.status === 'complete', 5000, 'first answer');
+      proxy.rule = () => ({ drop: true });
+      proxy.cutAll();
+      await waitFor(chat, (s) => s.connection === 'reconnecting', 2000, 'the stream to notice');
+      const posts = () => proxy.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages'));
+      const before = posts().length;
+      const sending = chat.send('during the outage');
+      // Its fourth try (7 s in) fails too; the next is 8 s later. The stream's next try is about 2 s later.
+      while (posts().length < before + 4) await new Promise((r) => setTimeout(r, 20));
+      await waitFor(chat, (s) => s.messages.at(-1)?.status === 'queued', 1000, 'the fourth try to fail');
+      proxy.rule = () => undefined;
+      await waitFor(chat, (s) => s.connection === 'open', 8000, 'the stream back');
+      const reopened = Date.now();
+      await sending;
+      assert.ok(Date.now() - reopened < 1500, `sent ${Date.now() - reopened} ms after the stream was back`);
+      await waitFor(chat, () => lastBot(chat)?.text === 'You said: during the outage', 5000, 'its answer');
+      // A send on an open stream leaves the stream alone.
+      const streams = () => proxy.requests.filter((r) => r.path.includes('/events')).length;
+      const opened = streams();
+      await chat.send('and after it');
+      await waitFor(chat, () => lastBot(chat)?.text === 'You said: and after it', 5000, 'the next answer');
+      assert.equal(streams(), opened);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('after an outage, a send that gets through brings the stream back at once', async () => {
+    const proxy = await startProxy(backend.url);
+    try {
+      const chat = open({ server: proxy.url, random: () => 0.999 });
+      await chat.send('before the outage');
+      await waitFor(chat, () => lastBot(chat)?.status === 'complete', 5000, 'first answer');
+      proxy.rule = () => ({ drop: true });
+      proxy.cutAll();
+      // The stream's first retry (3 s) fails; its next is 6 s later.
+      await new Promise((r) => setTimeout(r, 3500));
+      assert.equal(chat.getSnapshot().connection, 'reconnecting');
+      proxy.rule = () => undefined;
+      const sent = Date.now();
+      await chat.send('right after the outage');
+      await waitFor(
+        chat,
+        () =>
+          lastBot(chat)?.status === 'complete' && lastBot(chat)?.text === 'You said: right after the outage',
+        2000,
+        'the answer within 2 s',
+      );
+      assert.ok(Date.now() - sent < 2000);
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it('setTyping is throttled to one true per 3 s', async () => {
     let typingPosts = 0;
     const chat = open({

@@ -214,14 +214,16 @@ describe('reconnect loop', () => {
     assert.ok(seen.length >= 1);
   });
 
-  it('waits Retry-After on 429 and 503', async () => {
-    handler = (_req, res) => res.writeHead(429, { 'retry-after': '7' }).end();
-    const clock = fastClock();
-    const r = run({ clock, random: () => 0 });
-    await until(() => seen.length >= 2, 3000, 'retry');
-    r.transport.stop();
-    assert.equal(clock.backoffs[0], 7000);
-  });
+  for (const status of [429, 503, 502, 408]) {
+    it(`waits Retry-After on ${status}`, async () => {
+      handler = (_req, res) => res.writeHead(status, { 'retry-after': '7' }).end();
+      const clock = fastClock();
+      const r = run({ clock, random: () => 0 });
+      await until(() => seen.length >= 2, 3000, 'retry');
+      r.transport.stop();
+      assert.equal(clock.backoffs[0], 7000);
+    });
+  }
 
   for (const status of [204, 404, 410, 400]) {
     it(`stops for good on ${status}`, async () => {

@@ -70,10 +70,19 @@ export interface Proxy {
   url: string;
   /** Requests seen, by path. */
   requests: { method: string; path: string; at: number }[];
-  /** Decides per request: pass through (undefined), answer with a status, or cut the body after N bytes. */
+  /**
+   * Decides per request: pass through (undefined), answer with a status, cut the body after N bytes, or
+   * drop the connection unanswered (`drop`: the server is down, as far as the client can tell).
+   */
   rule: (
     req: IncomingMessage,
-  ) => { status: number; headers?: Record<string, string>; body?: string } | { cutAfter: number } | undefined;
+  ) =>
+    | { status: number; headers?: Record<string, string>; body?: string }
+    | { cutAfter: number }
+    | { drop: true }
+    | undefined;
+  /** Cuts every open connection (streams included) at once. */
+  cutAll(): void;
   close(): Promise<void>;
 }
 
@@ -83,6 +92,7 @@ export async function startProxy(target: string): Promise<Proxy> {
     url: '',
     requests: [],
     rule: () => undefined,
+    cutAll: () => server.closeAllConnections(),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
@@ -91,6 +101,10 @@ export async function startProxy(target: string): Promise<Proxy> {
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     proxy.requests.push({ method: req.method ?? '', path: req.url ?? '', at: Date.now() });
     const decision = proxy.rule(req);
+    if (decision && 'drop' in decision) {
+      req.socket.destroy();
+      return;
+    }
     if (decision && 'status' in decision) {
       res.writeHead(decision.status, decision.headers ?? {}).end(decision.body ?? '');
       req.resume();
