@@ -67,6 +67,8 @@ export async function recordUserMessage(
   if (input.priority > 0) await raisePriority(tx, input.priority);
   let turn: TurnRecord | null = null;
   let history: Message[] = [];
+  let response: SendMessageResponse = { message, turnId: null };
+  const idempotency = { key: input.key, status: 201, ttlMs: input.idempotencyTtlMs };
   if (tx.conversation.control === 'bot' && !(await handOver?.(tx))) {
     turn = {
       id: newId('turn'),
@@ -77,13 +79,16 @@ export async function recordUserMessage(
       controlVersion: tx.conversation.controlVersion,
       updatedAtMs: Date.now(),
     };
-    await tx.insertTurn(turn);
-    // Read here rather than when the bot starts: a separate read would wait its turn behind the group
-    // commits, and every word of the answer would arrive that much later.
-    history = await tx.recentMessages(message.seq, BOT_CONTEXT_MESSAGES);
+    response = { message, turnId: turn.id };
+    // The context is read here rather than when the bot starts: a separate read would wait its turn
+    // behind the group commits, and every word of the answer would arrive that much later.
+    history = await tx.openTurn(turn, {
+      context: { beforeSeq: message.seq, limit: BOT_CONTEXT_MESSAGES },
+      idempotency: { ...idempotency, response },
+    });
+  } else {
+    await tx.completeIdempotency(idempotency.key, idempotency.status, response, idempotency.ttlMs);
   }
-  const response: SendMessageResponse = { message, turnId: turn?.id ?? null };
-  await tx.completeIdempotency(input.key, 201, response, input.idempotencyTtlMs);
   return { closed: false, response, turn, history, message, conversation: tx.conversation };
 }
 

@@ -256,6 +256,43 @@ describe('the SQL store on PGlite', () => {
     assert.deepEqual(await store.claimIdempotency(id, 'key-2', 'hash-z'), { state: 'claimed' });
   });
 
+  it("opens a turn, stores the send's response and reads the bot's context in one call", async () => {
+    const id = await newConversation(store);
+    for (let n = 1; n <= 4; n++) await store.append(id, [userMessage(n)]);
+    assert.deepEqual(await store.claimIdempotency(id, 'k4', 'hash'), { state: 'claimed' });
+    const context = await store.withConversation(id, (tx) =>
+      tx.openTurn(
+        { id: 'turn_1', messageId: 'bot_1', replyTo: 'msg_4', status: 'pending', controlVersion: 1 },
+        {
+          context: { beforeSeq: 4, limit: 2 },
+          idempotency: { key: 'k4', status: 201, response: { turnId: 'turn_1' }, ttlMs: 60_000 },
+        },
+      ),
+    );
+    // The two messages before the question, oldest first.
+    assert.deepEqual(
+      context.map((m) => m.text),
+      ['message 2', 'message 3'],
+    );
+    assert.deepEqual(await store.claimIdempotency(id, 'k4', 'hash'), {
+      state: 'replay',
+      status: 201,
+      response: { turnId: 'turn_1' },
+    });
+    const turn = await store.withConversation(id, (tx) => tx.activeTurn());
+    assert.equal(turn?.id, 'turn_1');
+    assert.equal(turn?.replyTo, 'msg_4');
+    // Without context or key it only opens the turn.
+    await store.withConversation(id, (tx) => tx.setTurnStatus('turn_1', 'finished'));
+    assert.deepEqual(
+      await store.withConversation(id, (tx) =>
+        tx.openTurn({ id: 'turn_2', messageId: 'bot_2', status: 'pending', controlVersion: 1 }),
+      ),
+      [],
+    );
+    assert.equal((await store.withConversation(id, (tx) => tx.activeTurn()))?.id, 'turn_2');
+  });
+
   it('pages history forward, backward and from the end, with hasMore', async () => {
     const id = await newConversation(store);
     await store.append(id, [1, 2, 3, 4, 5].map(userMessage));
@@ -374,7 +411,7 @@ describe('the SQL store on PGlite', () => {
       await newConversation(store, id);
       await store.append(id, [userMessage(n)]);
       await store.withConversation(id, (tx) =>
-        tx.insertTurn({ id: `turn_${id}`, messageId: `bot_${id}`, status: 'pending', controlVersion: 1 }),
+        tx.openTurn({ id: `turn_${id}`, messageId: `bot_${id}`, status: 'pending', controlVersion: 1 }),
       );
       const events: BatonEvent[] = [];
       seen.set(id, events);
@@ -502,7 +539,7 @@ describe('the SQL store on PGlite', () => {
     const id = await newConversation(retained, 'cv_lag');
     await retained.append(id, [userMessage(1)]);
     await retained.withConversation(id, (tx) =>
-      tx.insertTurn({ id: 'turn_lag', messageId: 'bot_lag', status: 'pending', controlVersion: 1 }),
+      tx.openTurn({ id: 'turn_lag', messageId: 'bot_lag', status: 'pending', controlVersion: 1 }),
     );
     const words = [
       'Your ',

@@ -7,7 +7,14 @@ import type {
 } from '@baton-chat/protocol';
 import { projectMessage } from '@baton-chat/protocol';
 import type { SqlExecutor } from './sql-client.js';
-import type { ConversationRecord, ConversationTx, NewEvent, TurnRecord, WaitingHandoff } from './store.js';
+import type {
+  ConversationRecord,
+  ConversationTx,
+  NewEvent,
+  OpenTurnAlso,
+  TurnRecord,
+  WaitingHandoff,
+} from './store.js';
 
 export type Row = Record<string, unknown>;
 export type EphemeralInput = Omit<EphemeralEvent, 'conversationId' | 'ts'> & { ts?: string };
@@ -310,11 +317,6 @@ export class SqlTx implements ConversationTx {
     return message!;
   }
 
-  async recentMessages(beforeSeq: number, limit: number): Promise<Message[]> {
-    const rows = await this.#sql.query<Row>(MESSAGES_BEFORE, [this.conversation.id, beforeSeq, limit]);
-    return withStreamedText(this.#sql, this.conversation.id, rows.map((r) => r.body as Message).reverse());
-  }
-
   async getHandoff(handoffId: string): Promise<HandoffSnapshot | null> {
     const [row] = await this.#sql.query<Row>(
       'SELECT snapshot FROM handoffs WHERE conversation_id = $1 AND id = $2',
@@ -343,10 +345,23 @@ export class SqlTx implements ConversationTx {
     return row ? toTurn(row) : null;
   }
 
-  async insertTurn(turn: Omit<TurnRecord, 'conversationId' | 'updatedAtMs'>): Promise<void> {
-    await this.#sql.query(
-      `INSERT INTO turns (conversation_id, id, message_id, reply_to, status, control_version, updated_at_ms)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  async openTurn(
+    turn: Omit<TurnRecord, 'conversationId' | 'updatedAtMs'>,
+    also: OpenTurnAlso = {},
+  ): Promise<Message[]> {
+    const { context, idempotency } = also;
+    // One statement: the turn, the send's stored response and the bot's context (on PostgreSQL each
+    // statement is a round trip waiting for the busy server thread). The context is read after this
+    // transaction's writes to the log; the CTEs write other tables.
+    const rows = await this.#sql.query<Row>(
+      `WITH opened AS (
+         INSERT INTO turns (conversation_id, id, message_id, reply_to, status, control_version, updated_at_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ), done AS (
+         UPDATE idempotency_keys SET state = 'done', status = $9, response = $10::jsonb, expires_at_ms = $11
+         WHERE conversation_id = $1 AND key = $8
+       )
+       SELECT body FROM messages WHERE conversation_id = $1 AND seq < $12 ORDER BY seq DESC LIMIT $13`,
       [
         this.conversation.id,
         turn.id,
@@ -355,8 +370,15 @@ export class SqlTx implements ConversationTx {
         turn.status,
         turn.controlVersion,
         Date.now(),
+        idempotency?.key ?? null,
+        idempotency?.status ?? null,
+        idempotency ? JSON.stringify(idempotency.response) : null,
+        idempotency ? Date.now() + idempotency.ttlMs : null,
+        context?.beforeSeq ?? 0,
+        context?.limit ?? 0,
       ],
     );
+    return withStreamedText(this.#sql, this.conversation.id, rows.map((r) => r.body as Message).reverse());
   }
 
   async setTurnStatus(turnId: string, status: TurnRecord['status']): Promise<void> {

@@ -90,6 +90,14 @@ export interface HistoryPage {
   hasMore: boolean;
 }
 
+/** What {@link ConversationTx.openTurn} also does in its statement. */
+export interface OpenTurnAlso {
+  /** Read the bot's context: at most `limit` messages before `beforeSeq`. */
+  context?: { beforeSeq: number; limit: number };
+  /** Store this successful response under the claimed idempotency key, kept for `ttlMs`. */
+  idempotency?: { key: string; status: number; response: unknown; ttlMs: number };
+}
+
 /** Receives live events of one conversation: durable (in seq order, each once) and ephemeral. */
 export type EventListener = (event: BatonEvent) => void;
 
@@ -108,15 +116,17 @@ export interface ConversationTx {
   /** Queues an ephemeral event, sent to listeners after commit. */
   emit(event: Omit<EphemeralEvent, 'conversationId' | 'ts'> & { ts?: string }): void;
   getMessage(messageId: string): Promise<Message | null>;
-  /** The messages before `beforeSeq`, oldest first, at most `limit`: what a bot reads as context. */
-  recentMessages(beforeSeq: number, limit: number): Promise<Message[]>;
   getHandoff(handoffId: string): Promise<HandoffSnapshot | null>;
   /** The newest handoff, or null. */
   currentHandoff(): Promise<HandoffSnapshot | null>;
   getTurn(turnId: string): Promise<TurnRecord | null>;
   /** The turn not yet finished, if any (at most one per conversation). */
   activeTurn(): Promise<TurnRecord | null>;
-  insertTurn(turn: Omit<TurnRecord, 'conversationId' | 'updatedAtMs'>): Promise<void>;
+  /**
+   * Inserts a turn and, in the same statement, completes the send's idempotency key and reads the bot's
+   * context (the messages before `context.beforeSeq`, oldest first, at most `context.limit`), returned.
+   */
+  openTurn(turn: Omit<TurnRecord, 'conversationId' | 'updatedAtMs'>, also?: OpenTurnAlso): Promise<Message[]>;
   /** Marks a turn finished without events (cancelled before `message.started`) or touches it. */
   setTurnStatus(turnId: string, status: TurnRecord['status']): Promise<void>;
   /** Stores the successful response of a claimed idempotency key, kept for `ttlMs`. */
