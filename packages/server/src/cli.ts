@@ -34,6 +34,12 @@ const SETTINGS: Setting[] = [
     help: 'PostgreSQL connection string; replaces PGlite',
   },
   {
+    flag: 'database-pool-size',
+    env: 'BATON_DATABASE_POOL_SIZE',
+    fallback: '20',
+    help: 'PostgreSQL connections per instance for requests (plus 3)',
+  },
+  {
     flag: 'bot',
     env: 'BATON_BOT',
     fallback: 'kb',
@@ -318,6 +324,8 @@ export async function main(
     throw new Error(`--identity must be required, optional or off, got "${identity}"`);
   }
   const databaseUrl = get('database-url');
+  const databasePoolSize = integer('database-pool-size', get('database-pool-size'));
+  if (databasePoolSize < 1) throw new Error('--database-pool-size must be at least 1');
   const { bot, knowledgeBase, summarize } = await loadBot(
     get('bot'),
     get('kb'),
@@ -338,7 +346,7 @@ export async function main(
     port: integer('port', get('port')),
     host: get('host'),
     dataDir: get('data-dir'),
-    ...(databaseUrl !== '' && { databaseUrl }),
+    ...(databaseUrl !== '' && { databaseUrl, databasePoolSize }),
     bot,
     ...(knowledgeBase && {
       knowledgeBase: {

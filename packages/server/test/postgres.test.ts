@@ -66,6 +66,45 @@ describe('the reference server on PostgreSQL', { skip }, () => {
     }
   });
 
+  it('keeps at most databasePoolSize connections for requests, however many arrive at once', async () => {
+    const databaseUrl = await postgres.createDatabase('pool');
+    const running = await startServer({
+      port: 0,
+      databaseUrl,
+      databasePoolSize: 2,
+      bot: createEchoBot({ wordDelayMs: 1 }),
+      rateLimits: noLimits,
+    });
+    const watcher = await createPostgresClient(databaseUrl, { max: 1 });
+    try {
+      const conversations = await Promise.all(
+        Array.from({ length: 8 }, () => createConversation(running.url)),
+      );
+      let most = 0;
+      let busy = true;
+      const watching = (async () => {
+        while (busy) {
+          const [row] = await watcher.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+          );
+          most = Math.max(most, row!.n);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      })();
+      const sent = await Promise.all(
+        conversations.flatMap((c) => [send(running.url, c, 'one'), history(running.url, c)]),
+      );
+      busy = false;
+      await watching;
+      assert.equal(sent.length, 16);
+      // Two for requests, one LISTEN, and at most two for the bots' writes.
+      assert.ok(most >= 2 && most <= 5, `${most} connections`);
+    } finally {
+      await watcher.close();
+      await running.close();
+    }
+  });
+
   describe('two instances on one database', () => {
     let a: RunningServer;
     let b: RunningServer;

@@ -233,14 +233,14 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 pg.types.setTypeParser(20, (value: string) => Number(value));
 
 /**
- * Connects to PostgreSQL through a `pg` pool of `max` connections (default 10), plus a pool of
+ * Connects to PostgreSQL through a `pg` pool of `max` connections (default 20), plus a pool of
  * `priorityMax` (default 2) for `high` priority transactions, opened on first use.
  */
 export async function createPostgresClient(
   connectionString: string,
   options: { max?: number; priorityMax?: number } = {},
 ): Promise<SqlClient> {
-  const pool = new pg.Pool({ connectionString, max: options.max ?? 10 });
+  const pool = new pg.Pool({ connectionString, max: options.max ?? 20 });
   let priorityPool: pg.Pool | undefined;
   const poolFor = (priority: TransactionOptions['priority']) => {
     if (priority !== 'high') return pool;
