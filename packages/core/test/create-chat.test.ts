@@ -10,7 +10,7 @@ import {
   transcript,
   waitFor,
 } from './helpers/backend.js';
-import type { RunningBackend } from './helpers/backend.js';
+import type { Proxy, RunningBackend } from './helpers/backend.js';
 
 let backend: RunningBackend;
 const chats: Chat[] = [];
@@ -283,15 +283,21 @@ describe('createChat against the example backend', () => {
   // After an outage the first part to reach the server again tells the other, so a customer never
   // waits out a backoff (up to 30 s) with the server already back. `random: () => 0.999` makes every
   // backoff wait its whole ceiling: the stream (retry 3 s) at 3, 9, 21 s after the cut, a send (1 s)
-  // at 1, 3, 7, 15 s after its first try.
+  // at 1, 3, 7, 15 s after its first try. Returns a chat through `proxy` that has had one answer and
+  // has just lost the server.
+  const afterOneAnswerTheServerGoes = async (proxy: Proxy): Promise<Chat> => {
+    const chat = open({ server: proxy.url, random: () => 0.999 });
+    await chat.send('before the outage');
+    await waitFor(chat, () => lastBot(chat)?.status === 'complete', 5000, 'first answer');
+    proxy.rule = () => ({ drop: true });
+    proxy.cutAll();
+    return chat;
+  };
+
   it('after an outage, a queued send goes as soon as the stream is back, not at the end of its backoff', async () => {
     const proxy = await startProxy(backend.url);
     try {
-      const chat = open({ server: proxy.url, random: () => 0.999 });
-      await chat.send('before the outage');
-      await waitFor(chat, () => lastBot(chat)?.status === 'complete', 5000, 'first answer');
-      proxy.rule = () => ({ drop: true });
-      proxy.cutAll();
+      const chat = await afterOneAnswerTheServerGoes(proxy);
       await waitFor(chat, (s) => s.connection === 'reconnecting', 2000, 'the stream to notice');
       const posts = () => proxy.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/messages'));
       const before = posts().length;
@@ -319,11 +325,7 @@ describe('createChat against the example backend', () => {
   it('after an outage, a send that gets through brings the stream back at once', async () => {
     const proxy = await startProxy(backend.url);
     try {
-      const chat = open({ server: proxy.url, random: () => 0.999 });
-      await chat.send('before the outage');
-      await waitFor(chat, () => lastBot(chat)?.status === 'complete', 5000, 'first answer');
-      proxy.rule = () => ({ drop: true });
-      proxy.cutAll();
+      const chat = await afterOneAnswerTheServerGoes(proxy);
       // The stream's first retry (3 s) fails; its next is 6 s later.
       await new Promise((r) => setTimeout(r, 3500));
       assert.equal(chat.getSnapshot().connection, 'reconnecting');
