@@ -73,6 +73,10 @@ const CONFIDENT: ReadonlyArray<readonly [question: string, slug: string]> = [
   ['can I change the delivery address on my order', 'change-an-order'],
   ['how do I return something', 'how-to-return'],
   ["I didn't get an order confirmation email", 'place-an-order'],
+  ['the mug I got is chipped', 'damaged-items'],
+  // The examples the demo page suggests to try.
+  ['Where is my order?', 'track-your-order'],
+  ['How do I return a damaged mug?', 'damaged-items'],
 ];
 
 /** Off-topic, vague or not covered: the bot must say it is unsure and offer a person. */
@@ -160,6 +164,13 @@ describe('knowledge-base bot on the demo help center', () => {
     assert.equal(chunks[0]?.type === 'progress' && chunks[0].label, '正在搜索帮助中心...');
     assert.ok(chunks.filter((c) => c.type === 'delta').length > 20, 'Chinese streams word by word too');
     assert.equal(deltasOf(chunks), final.text);
+  });
+
+  test("answers the demo page's Chinese example from the Chinese tracking article", async () => {
+    const final = finalOf(await collect(bot, turn('我的包裹在哪里？', { locale: 'zh-CN' })));
+    assert.equal(final.citations?.[0]?.url, `${BASE_URL}/zh-cn/track-your-order`);
+    assert.match(final.text ?? '', /物流单号/);
+    assert.equal(final.wantsHuman, undefined);
   });
 
   test('answers a Japanese question from the Japanese article, in Japanese', async (t) => {
