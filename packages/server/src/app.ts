@@ -15,6 +15,7 @@ import { sweepHandoffs, type HubTimeouts } from './agents/hub.js';
 import type { EscalationPolicy } from './analysis/index.js';
 import { createSqlInsights, type InsightsSource } from './insights/insights-query.js';
 import { BotRunner } from './bot-runner.js';
+import { ConversationKeys } from './conversation-keys.js';
 import type { Bot } from './bots/bot.js';
 import { createEchoBot } from './bots/echo-bot.js';
 import type { ServerContext } from './context.js';
@@ -231,6 +232,7 @@ export async function createBatonServer(options: BatonServerOptions = {}): Promi
   const refreshQueue = createQueueRefresher(store, queue, log);
   const ctx: ServerContext = {
     store,
+    conversationKeys: new ConversationKeys(),
     agents: storage.agents,
     escalation: features.includes('handoff') ? escalationPolicy(options.escalation) : undefined,
     runner,

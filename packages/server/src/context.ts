@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { Feature, Limits } from '@baton-chat/protocol';
 import type { BotRunner } from './bot-runner.js';
+import type { ConversationKeys } from './conversation-keys.js';
 import type { QueueOptions } from './handoffs.js';
 import type { RateLimiter } from './http/rate-limit.js';
 import type { AgentStore } from './agents/agent-store.js';
@@ -10,6 +11,8 @@ import type { Store } from './store/store.js';
 /** What every route handler shares. Internal. */
 export interface ServerContext {
   store: Store;
+  /** Tokens' hashes and locales of recently served conversations (they never change). */
+  conversationKeys: ConversationKeys;
   /** Agent accounts and the hub's read models; undefined when the agent API is off. */
   agents: AgentStore | undefined;
   /** The escalation policy applied to every customer message; undefined when switched off. */

@@ -122,6 +122,20 @@ describe('HTTP rules of the reference server', () => {
     );
     const query = await call(s.url, 'GET', `/v1/conversations/${c.id}/messages?token=${c.token}`);
     assert.equal(query.status, 401);
+    // The same once this instance knows the conversation (a send checks the token it remembers).
+    await send(s.url, c, 'first');
+    const other = await createConversation(s.url);
+    for (const token of [undefined, other.token, `${c.token}x`]) {
+      const key = uuidv7();
+      const res = await call(s.url, 'POST', `/v1/conversations/${c.id}/messages`, {
+        ...(token !== undefined && { token }),
+        body: { clientMessageId: key, text: 'not yours' },
+        headers: { 'idempotency-key': key },
+      });
+      assert.deepEqual([res.status, res.body.code], [401, 'unauthorized']);
+    }
+    const texts = (await history(s.url, c)).messages.filter((m) => m.role === 'user').map((m) => m.text);
+    assert.deepEqual(texts, ['first']);
   });
 
   it('validates history cursors and limits', async () => {

@@ -93,7 +93,7 @@ export function bearerToken(c: Context): string | undefined {
 }
 
 /** Checks the bearer token against the conversation's stored hash, in constant time; returns it. */
-export function authorize(c: Context, conversation: ConversationRecord): string {
+export function authorize(c: Context, conversation: Pick<ConversationRecord, 'tokenHash'>): string {
   const token = bearerToken(c);
   const given = Buffer.from(hashToken(token ?? ''), 'hex');
   const stored = Buffer.from(conversation.tokenHash, 'hex');

@@ -52,7 +52,27 @@ export async function loadConversation(ctx: ServerContext, c: Context): Promise<
   if (!conversation)
     throw new BatonError('not-found', `No conversation ${isId(id) ? id : ''}; start a new one.`);
   authorize(c, conversation);
+  ctx.conversationKeys.set(id, {
+    tokenHash: conversation.tokenHash,
+    ...(conversation.locale !== undefined && { locale: conversation.locale }),
+  });
   return conversation;
+}
+
+/**
+ * Like {@link loadConversation} for a route whose transaction reads the row itself: checks the token
+ * against the remembered hash when this instance has served the conversation before (no read), and
+ * returns only what never changes.
+ */
+async function authorizeConversation(
+  ctx: ServerContext,
+  c: Context,
+): Promise<{ id: string; locale?: string }> {
+  const id = c.req.param('id') ?? '';
+  const known = isId(id) ? ctx.conversationKeys.get(id) : undefined;
+  if (!known) return loadConversation(ctx, c);
+  authorize(c, known);
+  return { id, ...(known.locale !== undefined && { locale: known.locale }) };
 }
 
 function rateLimit(ctx: ServerContext, conversationId: string): void {
@@ -266,7 +286,7 @@ export async function history(ctx: ServerContext, c: Context): Promise<Response>
 
 /** `POST .../messages`: idempotent send (sections 6.4 and 7). */
 export async function send(ctx: ServerContext, c: Context): Promise<Response> {
-  const conversation = await loadConversation(ctx, c);
+  const conversation = await authorizeConversation(ctx, c);
   const body = await readJsonBody(c, ctx.limits.maxBodyBytes);
   const headerKey = c.req.header(HEADERS.idempotencyKey);
   const bodyKey = body.clientMessageId;
@@ -315,7 +335,7 @@ export async function send(ctx: ServerContext, c: Context): Promise<Response> {
     );
   }
   try {
-    if (conversation.status === 'closed') throw closedError();
+    // A closed conversation is found closed by the transaction (410, the key released).
     // The escalation analyzer reads the transcript before the transaction (one connection on PGlite).
     const decision = await decideAfter(ctx, conversation.id, text, conversation.locale);
     // One turn at a time: the running answer stops (its buffered text written) before the new message.
