@@ -238,7 +238,7 @@ export function createSseTransport(options: SseTransportOptions): SseTransport {
         ),
       };
     }
-    // Retried: a Retry-After (429, 503, any 5xx) sets the wait's floor.
+    // Retried (a stream that ended with 200, too); a Retry-After on 429, 408 or any 5xx sets the wait's floor.
     if (s >= 500 || s === 429 || s === 408 || s === 200) return { waitMs: retryAfter };
     return {
       stop: new BatonError(
